@@ -1,0 +1,2 @@
+export * from './replicated'
+export * from './server'

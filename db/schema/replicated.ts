@@ -1,0 +1,68 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core'
+
+import { byteText } from './columns'
+
+/** Longest avatar name, in code points (the database checks it too). */
+export const NAME_MAX = 40
+/** Longest emoji sequence, in code points (ZWJ families reach about 10). */
+export const EMOJI_MAX_CODE_POINTS = 16
+/** Longest fractional position key. */
+export const POSITION_MAX = 200
+
+/**
+ * Tables whose rows are replicated to the browser. Defined once here; the
+ * server and the browser replica both build from these definitions.
+ */
+export const avatars = pgTable(
+  'avatars',
+  {
+    spaceId: text('space_id').notNull(),
+    id: uuid('id').notNull(),
+    emoji: text('emoji').notNull(),
+    name: text('name').notNull(),
+    isActive: boolean('is_active').notNull().default(false),
+    position: byteText('position').notNull(),
+    version: bigint('version', { mode: 'number' }).notNull(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' })
+      .notNull()
+      .defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' })
+      .notNull()
+      .defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.spaceId, table.id] }),
+    // "rows of this space changed since version V"
+    index('avatars_space_version_idx').on(table.spaceId, table.version),
+    check(
+      'avatars_name_valid',
+      sql`char_length(${table.name}) between 1 and ${sql.raw(String(NAME_MAX))}
+        and ${table.name} = btrim(${table.name})
+        and ${table.name} !~ '[\\x01-\\x1f\\x7f-\\x9f]'`,
+    ),
+    check(
+      'avatars_emoji_valid',
+      sql`char_length(${table.emoji}) between 1 and ${sql.raw(String(EMOJI_MAX_CODE_POINTS))}
+        and ${table.emoji} !~ '[[:space:]\\x01-\\x1f\\x7f-\\x9f]'`,
+    ),
+    check(
+      'avatars_position_valid',
+      sql`${table.position} ~ '^[0-9a-z]*[1-9a-z]$'
+        and char_length(${table.position}) <= ${sql.raw(String(POSITION_MAX))}`,
+    ),
+  ],
+)
+
+export type AvatarRow = typeof avatars.$inferSelect

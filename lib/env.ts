@@ -1,0 +1,80 @@
+import { z } from 'zod'
+
+const secretList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(z.string().min(32, 'each secret needs at least 32 characters'))
+      .min(1, 'give at least one secret'),
+  )
+
+const envSchema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'])
+    .default('development'),
+  /** Postgres connection string; when absent, an embedded PGlite is used. */
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((value) => /^postgres(ql)?:\/\//.test(value), {
+      message: 'expected a postgres:// or postgresql:// URL',
+    })
+    .optional(),
+  /** Comma-separated signing secrets; the first signs, all verify. */
+  AUTH_SECRET: secretList.optional(),
+  /** The public URL people reach the app at; decides the cookie's shape. */
+  APP_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+  /** Where the embedded database and generated secret live. */
+  DATA_DIR: z.string().trim().min(1).default('.data'),
+  /** Lifetime of a guest token, in seconds (renewed past half of it). */
+  GUEST_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(180 * 24 * 60 * 60),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+})
+
+export type Env = z.infer<typeof envSchema>
+
+/** Thrown at boot when the environment is unusable; lists every bad field. */
+export class EnvError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid environment:\n  ${issues.join('\n  ')}`)
+    this.name = 'EnvError'
+  }
+}
+
+/** Parses an environment; empty strings count as unset. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== ''),
+  )
+  const result = envSchema.safeParse(cleaned)
+  if (result.success) return result.data
+  throw new EnvError(
+    result.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    ),
+  )
+}
+
+let cached: Env | undefined
+
+/** The process environment, parsed once. The only reader of `process.env`. */
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env)
+  return cached
+}
+
+/** Forgets the parsed environment (tests that change `process.env`). */
+export function resetEnvForTests(): void {
+  cached = undefined
+}

@@ -1,0 +1,11 @@
+import type { NextConfig } from 'next'
+
+const nextConfig: NextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  // PGlite ships its own wasm and data files; bundling it into the server
+  // build breaks their relative paths, so Node loads it from node_modules.
+  serverExternalPackages: ['@electric-sql/pglite'],
+}
+
+export default nextConfig

@@ -1,0 +1,54 @@
+import { z } from 'zod'
+
+import {
+  EMOJI_MAX_CODE_POINTS,
+  NAME_MAX,
+  POSITION_MAX,
+} from '../db/schema/replicated'
+import { POSITION_PATTERN } from './position'
+
+// One RGI emoji: a single code point, a keycap, a flag, a skin-tone or ZWJ
+// sequence. The `v` flag gives the sequence property.
+const ONE_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v')
+const CONTROL = /[\p{Cc}\u2028\u2029]/u
+
+const codePoints = (value: string) => [...value].length
+
+/** A display name: trimmed, 1–40 code points, no control characters. */
+export const nameSchema = z
+  .string({ error: 'name must be a string' })
+  .trim()
+  .refine((value) => !CONTROL.test(value), {
+    message: 'name must not contain control characters',
+  })
+  .refine((value) => codePoints(value) >= 1, {
+    message: 'name must not be empty',
+  })
+  .refine((value) => codePoints(value) <= NAME_MAX, {
+    message: `name must be at most ${NAME_MAX} characters`,
+  })
+
+const isOneEmoji = (value: string) =>
+  codePoints(value) <= EMOJI_MAX_CODE_POINTS && ONE_EMOJI.test(value)
+
+/**
+ * Exactly one emoji grapheme. A symbol typed without its emoji presentation
+ * selector (U+2764 for ❤️) gets one added, as keyboards often omit it.
+ */
+export const emojiSchema = z
+  .string({ error: 'emoji must be a string' })
+  .transform((value) =>
+    !isOneEmoji(value) && isOneEmoji(value + '\uFE0F')
+      ? value + '\uFE0F'
+      : value,
+  )
+  .refine(isOneEmoji, {
+    message: 'emoji must be exactly one emoji',
+  })
+
+export const positionSchema = z
+  .string({ error: 'position must be a string' })
+  .max(POSITION_MAX, `position must be at most ${POSITION_MAX} characters`)
+  .regex(POSITION_PATTERN, 'position must be a fractional key ([0-9a-z])')
+
+export const avatarIdSchema = z.uuid({ error: 'id must be a UUID' })
