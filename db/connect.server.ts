@@ -30,7 +30,7 @@ export interface ServerDatabase {
 export interface DatabaseOptions {
   /** A postgres:// URL; when absent an embedded PGlite is opened. */
   url?: string
-  /** The embedded database's folder (ignored with `url`). */
+  /** The embedded database's folder (ignored with `url`); `memory://` keeps it in memory. */
   dataDir?: string
   /** Max pooled connections for Postgres. */
   poolSize?: number
@@ -102,10 +102,11 @@ async function openPostgres(url: string, poolSize: number) {
 }
 
 async function openPglite(dataDir: string) {
-  const folder = path.resolve(dataDir, 'pglite')
+  const inMemory = dataDir.startsWith('memory://')
+  const folder = inMemory ? dataDir : path.resolve(dataDir, 'pglite')
   try {
     // PGlite creates only the last folder of its path.
-    await mkdir(path.dirname(folder), { recursive: true })
+    if (!inMemory) await mkdir(path.dirname(folder), { recursive: true })
     const client = await PGlite.create(folder)
     await client.query('select 1')
     const db = drizzlePglite({ client, schema }) as unknown as Database

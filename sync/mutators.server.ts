@@ -1,0 +1,239 @@
+import 'server-only'
+
+import { and, asc, eq, isNull, max, sql } from 'drizzle-orm'
+import { z } from 'zod'
+
+import type { Database } from '../db/connect.server'
+import { avatars, spaces } from '../db/schema'
+import { AppError } from '../lib/errors'
+import {
+  type Avatar,
+  MAX_AVATARS_PER_SPACE,
+  type MutationArgs,
+  type MutationName,
+  mutationArgs,
+} from './mutations'
+import { positionAfter } from './position'
+
+/** What a mutation did: the avatar as it now stands, or its deletion. */
+export type MutationEffect =
+  | { kind: 'upsert'; avatar: Avatar }
+  | { kind: 'delete'; id: string; version: number }
+
+/**
+ * Parses a mutation's arguments. Throws `mutation/invalid` (400) naming the
+ * first field at fault; nothing has been written at this point.
+ */
+export function parseMutation<N extends MutationName>(
+  name: N,
+  args: unknown,
+): MutationArgs<N> {
+  const result = (mutationArgs[name] as z.ZodType).safeParse(args)
+  if (result.success) return result.data as MutationArgs<N>
+
+  const issue = result.error.issues[0]
+  const field =
+    issue?.code === 'unrecognized_keys'
+      ? issue.keys[0]
+      : issue?.path.map(String).join('.')
+  const message =
+    issue?.code === 'unrecognized_keys'
+      ? `unknown field: ${issue.keys.join(', ')}`
+      : issue?.code === 'invalid_type' && issue.input === undefined
+        ? `${field} is required`
+        : (issue?.message ?? 'invalid mutation')
+  throw new AppError('mutation/invalid', message, {
+    status: 400,
+    field: field || undefined,
+  })
+}
+
+/**
+ * Applies one mutation to the viewer's space. Must run inside a transaction:
+ * it bumps the space's version first (creating the space on its first
+ * write), which takes the space's row lock and orders its writes; any error
+ * thrown afterwards rolls the bump back with everything else.
+ */
+export async function applyMutation<N extends MutationName>(
+  tx: Database,
+  spaceId: string,
+  name: N,
+  rawArgs: unknown,
+): Promise<MutationEffect> {
+  const args = parseMutation(name, rawArgs)
+  const version = await bumpSpaceVersion(tx, spaceId)
+  return mutators[name](tx, { spaceId, version }, args as never)
+}
+
+interface WriteContext {
+  spaceId: string
+  version: number
+}
+
+type Mutator<N extends MutationName> = (
+  tx: Database,
+  context: WriteContext,
+  args: MutationArgs<N>,
+) => Promise<MutationEffect>
+
+const mutators: { [N in MutationName]: Mutator<N> } = {
+  async createAvatar(tx, { spaceId, version }, args) {
+    await assertIdFree(tx, args.id)
+    await assertRoomFor(tx, spaceId)
+    const position =
+      args.position ?? positionAfter(await lastPosition(tx, spaceId))
+    const [row] = await tx
+      .insert(avatars)
+      .values({
+        spaceId,
+        id: args.id,
+        emoji: args.emoji,
+        name: args.name,
+        isActive: args.isActive,
+        position,
+        version,
+      })
+      .returning()
+    return { kind: 'upsert', avatar: toAvatar(row!) }
+  },
+
+  renameAvatar: (tx, context, { id, name }) =>
+    updateAvatar(tx, context, id, { name }),
+
+  setEmoji: (tx, context, { id, emoji }) =>
+    updateAvatar(tx, context, id, { emoji }),
+
+  setActive: (tx, context, { id, isActive }) =>
+    updateAvatar(tx, context, id, { isActive }),
+
+  moveAvatar: (tx, context, { id, position }) =>
+    updateAvatar(tx, context, id, { position }),
+
+  async deleteAvatar(tx, context, { id }) {
+    await findLiveAvatar(tx, context.spaceId, id)
+    const now = new Date()
+    await tx
+      .update(avatars)
+      .set({ deletedAt: now, updatedAt: now, version: context.version })
+      .where(and(eq(avatars.spaceId, context.spaceId), eq(avatars.id, id)))
+    return { kind: 'delete', id, version: context.version }
+  },
+}
+
+type AvatarFields = Partial<
+  Pick<typeof avatars.$inferInsert, 'name' | 'emoji' | 'isActive' | 'position'>
+>
+
+async function updateAvatar(
+  tx: Database,
+  { spaceId, version }: WriteContext,
+  id: string,
+  fields: AvatarFields,
+): Promise<MutationEffect> {
+  await findLiveAvatar(tx, spaceId, id)
+  const [row] = await tx
+    .update(avatars)
+    .set({ ...fields, version, updatedAt: new Date() })
+    .where(and(eq(avatars.spaceId, spaceId), eq(avatars.id, id)))
+    .returning()
+  return { kind: 'upsert', avatar: toAvatar(row!) }
+}
+
+/** Bumps (or creates at 1) the space's version and returns the new value. */
+export async function bumpSpaceVersion(
+  tx: Database,
+  spaceId: string,
+): Promise<number> {
+  const [row] = await tx
+    .insert(spaces)
+    .values({ id: spaceId, version: 1 })
+    .onConflictDoUpdate({
+      target: spaces.id,
+      set: { version: sql`${spaces.version} + 1`, updatedAt: new Date() },
+    })
+    .returning({ version: spaces.version })
+  return row!.version
+}
+
+async function findLiveAvatar(tx: Database, spaceId: string, id: string) {
+  const [row] = await tx
+    .select({ deletedAt: avatars.deletedAt })
+    .from(avatars)
+    .where(and(eq(avatars.spaceId, spaceId), eq(avatars.id, id)))
+  if (!row) {
+    throw new AppError('avatar/not-found', `no avatar with id ${id}`, {
+      status: 404,
+      field: 'id',
+    })
+  }
+  if (row.deletedAt) {
+    throw new AppError('avatar/deleted', `avatar ${id} has been deleted`, {
+      status: 410,
+      field: 'id',
+    })
+  }
+}
+
+/**
+ * A new avatar's id must be unused in every space. The answer is the same
+ * whichever space holds it, and nothing of that row is read or returned.
+ */
+async function assertIdFree(tx: Database, id: string) {
+  const [row] = await tx
+    .select({ one: sql<number>`1` })
+    .from(avatars)
+    .where(eq(avatars.id, id))
+    .limit(1)
+  if (row) {
+    throw new AppError('avatar/id-taken', `avatar id ${id} is already in use`, {
+      status: 409,
+      field: 'id',
+    })
+  }
+}
+
+async function assertRoomFor(tx: Database, spaceId: string) {
+  const [row] = await tx
+    .select({ count: sql<number>`count(*)::int` })
+    .from(avatars)
+    .where(and(eq(avatars.spaceId, spaceId), isNull(avatars.deletedAt)))
+  if ((row?.count ?? 0) >= MAX_AVATARS_PER_SPACE) {
+    throw new AppError(
+      'space/full',
+      `a roster holds at most ${MAX_AVATARS_PER_SPACE} avatars`,
+      { status: 409 },
+    )
+  }
+}
+
+async function lastPosition(tx: Database, spaceId: string) {
+  const [row] = await tx
+    .select({ last: max(avatars.position) })
+    .from(avatars)
+    .where(and(eq(avatars.spaceId, spaceId), isNull(avatars.deletedAt)))
+  return row?.last ?? null
+}
+
+export function toAvatar(row: typeof avatars.$inferSelect): Avatar {
+  return {
+    id: row.id,
+    emoji: row.emoji,
+    name: row.name,
+    isActive: row.isActive,
+    position: row.position,
+    version: row.version,
+  }
+}
+
+/** The space's live avatars in roster order. */
+export async function listAvatars(
+  db: Database,
+  spaceId: string,
+): Promise<Avatar[]> {
+  const rows = await db
+    .select()
+    .from(avatars)
+    .where(and(eq(avatars.spaceId, spaceId), isNull(avatars.deletedAt)))
+    .orderBy(asc(avatars.position), asc(avatars.id))
+  return rows.map(toAvatar)
+}
