@@ -8,7 +8,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 
 import { DatabaseStartError, openDatabase } from '@/db/connect.server'
 import { avatars, spaces } from '@/db/schema'
-import { createPostgresDatabase, postgresUrl } from '../support/databases'
+import {
+  createPostgresDatabase,
+  postgresUrl,
+  rowsOf,
+} from '../support/databases'
 
 const temps: string[] = []
 async function tempDir() {
@@ -104,7 +108,7 @@ describe('Postgres start', () => {
         const applied = await first!.db.execute(
           sql`select count(*)::int as count from drizzle.__drizzle_migrations`,
         )
-        const rows = Array.isArray(applied) ? applied : applied.rows
+        const rows = rowsOf(applied)
         await first!.db.select().from(avatars)
         await Promise.all(opened.map((database) => database.close()))
 

@@ -8,7 +8,7 @@ import { avatars, spaces } from '@/db/schema'
 import { AppError } from '@/lib/errors'
 import { MAX_AVATARS_PER_SPACE, type MutationName } from '@/sync/mutations'
 import { applyMutation, listAvatars } from '@/sync/mutators.server'
-import { describeEachEngine } from '../support/databases'
+import { describeEachEngine, rowsOf } from '../support/databases'
 
 const newSpace = () => `test-${randomUUID()}`
 
@@ -332,9 +332,7 @@ describeEachEngine('server mutators', (context) => {
     const result = await db().execute(
       sql`select indexdef from pg_indexes where indexname = 'avatars_space_version_idx'`,
     )
-    const rows = (Array.isArray(result) ? result : result.rows) as Array<{
-      indexdef: string
-    }>
+    const rows = rowsOf<{ indexdef: string }>(result)
     expect(rows[0]?.indexdef).toMatch(/\(space_id, version\)/)
   })
 })

@@ -98,3 +98,9 @@ export function describeEachEngine(
     })
   }
 }
+
+/** Rows of a raw `db.execute`: postgres.js gives an array, PGlite `{ rows }`. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[]
+  return (result as { rows: T[] }).rows
+}
