@@ -4,9 +4,7 @@ import { execFileSync } from 'node:child_process'
 
 const generated = ['db/migrations']
 
-execFileSync('npx', ['drizzle-kit', 'generate', '--config', 'drizzle.config.ts'], {
-  stdio: 'inherit',
-})
+execFileSync('npm', ['run', '--silent', 'db:generate'], { stdio: 'inherit' })
 
 const status = execFileSync(
   'git',
