@@ -39,6 +39,12 @@ const envSchema = z.object({
     .int()
     .min(60)
     .default(180 * 24 * 60 * 60),
+  /** How long deleted avatars are remembered for sync; older cursors reset. */
+  SYNC_TOMBSTONE_HORIZON_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30 * 24 * 60 * 60),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 })
 

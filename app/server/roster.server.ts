@@ -1,7 +1,7 @@
 import 'server-only'
 
 import type { Avatar } from '@/sync/mutations'
-import { listAvatars } from '@/sync/mutators.server'
+import { listAvatars } from '@/sync/server/mutators.server'
 
 import { getDatabase } from './database.server'
 

@@ -1,4 +1,10 @@
-import { bigint, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import {
+  bigint,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core'
 
 /**
  * A space owns data: a guest's id, or later a user's. Its version counter is
@@ -8,6 +14,13 @@ import { bigint, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
 export const spaces = pgTable('spaces', {
   id: text('id').primaryKey(),
   version: bigint('version', { mode: 'number' }).notNull().default(0),
+  /**
+   * Tombstones up to this version have been purged: a cursor below it can no
+   * longer be continued and gets a reset.
+   */
+  purgedVersion: bigint('purged_version', { mode: 'number' })
+    .notNull()
+    .default(0),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' })
     .notNull()
     .defaultNow(),
@@ -15,3 +28,38 @@ export const spaces = pgTable('spaces', {
     .notNull()
     .defaultNow(),
 })
+
+/**
+ * A sync client is one replica. It is bound to a space on its first push;
+ * `lastMutationId` is stored with the effects, which makes pushes exactly
+ * once.
+ */
+export const syncClients = pgTable('sync_clients', {
+  id: text('id').primaryKey(),
+  spaceId: text('space_id').notNull(),
+  lastMutationId: bigint('last_mutation_id', { mode: 'number' })
+    .notNull()
+    .default(0),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' })
+    .notNull()
+    .defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' })
+    .notNull()
+    .defaultNow(),
+})
+
+/** Mutations refused for good, kept so a replayed push gets the same answer. */
+export const syncRefusals = pgTable(
+  'sync_refusals',
+  {
+    clientId: text('client_id').notNull(),
+    mutationId: bigint('mutation_id', { mode: 'number' }).notNull(),
+    code: text('code').notNull(),
+    message: text('message').notNull(),
+    field: text('field'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' })
+      .notNull()
+      .defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.clientId, table.mutationId] })],
+)

@@ -7,7 +7,7 @@ import type { Database } from '@/db/connect.server'
 import { avatars, spaces } from '@/db/schema'
 import { AppError } from '@/lib/errors'
 import { MAX_AVATARS_PER_SPACE, type MutationName } from '@/sync/mutations'
-import { applyMutation, listAvatars } from '@/sync/mutators.server'
+import { applyMutation, listAvatars } from '@/sync/server/mutators.server'
 import { describeEachEngine, rowsOf } from '../support/databases'
 
 const newSpace = () => `test-${randomUUID()}`

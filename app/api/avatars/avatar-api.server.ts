@@ -10,7 +10,7 @@ import {
   applyMutation,
   listAvatars,
   type MutationEffect,
-} from '@/sync/mutators.server'
+} from '@/sync/server/mutators.server'
 import { avatarIdSchema } from '@/sync/validation'
 
 /**

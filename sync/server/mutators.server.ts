@@ -3,17 +3,17 @@ import 'server-only'
 import { and, asc, eq, isNull, max, sql } from 'drizzle-orm'
 import { z } from 'zod'
 
-import type { Database } from '../db/connect.server'
-import { avatars, spaces } from '../db/schema'
-import { AppError } from '../lib/errors'
+import type { Database } from '../../db/connect.server'
+import { avatars, spaces } from '../../db/schema'
+import { AppError } from '../../lib/errors'
 import {
   type Avatar,
   MAX_AVATARS_PER_SPACE,
   type MutationArgs,
   type MutationName,
   mutationArgs,
-} from './mutations'
-import { positionAfter } from './position'
+} from '../mutations'
+import { positionAfter } from '../position'
 
 /** What a mutation did: the avatar as it now stands, or its deletion. */
 export type MutationEffect =
