@@ -1,0 +1,31 @@
+import { loadRoster } from '@/app/server/roster.server'
+import { getViewer } from '@/lib/viewer.server'
+
+import { Roster } from './roster/roster'
+
+// Every render belongs to the viewer in the cookie: never prerender or share.
+export const dynamic = 'force-dynamic'
+
+export default async function HomePage() {
+  const viewer = await getViewer()
+  const avatars = viewer ? await loadRoster(viewer.spaceId) : []
+
+  return (
+    <main className="page">
+      <header className="page-header">
+        <h1>Rollcall</h1>
+      </header>
+      <Roster
+        initial={{
+          // Only what the browser needs crosses to it.
+          viewer: viewer && {
+            kind: viewer.kind,
+            spaceId: viewer.spaceId,
+            label: viewer.label,
+          },
+          avatars,
+        }}
+      />
+    </main>
+  )
+}

@@ -1,0 +1,16 @@
+'use client'
+
+import { QueryClientProvider } from '@tanstack/react-query'
+import { useState, type ReactNode } from 'react'
+
+import { makeQueryClient } from './roster/query-client'
+
+/** Client-side context for the whole app: one QueryClient per browser tab. */
+export function Providers({ children }: { children: ReactNode }) {
+  // Held in state, not module scope: a server render must never share one
+  // viewer's cache with another's request.
+  const [queryClient] = useState(makeQueryClient)
+  return (
+    <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>
+  )
+}
