@@ -4,12 +4,22 @@ import {
   EMOJI_MAX_CODE_POINTS,
   NAME_MAX,
   POSITION_MAX,
-} from '../db/schema/replicated'
+} from '../db/schema/limits'
 import { POSITION_PATTERN } from './position'
 
 // One RGI emoji: a single code point, a keycap, a flag, a skin-tone or ZWJ
 // sequence. The `v` flag gives the sequence property.
-const ONE_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v')
+const ONE_EMOJI = oneEmojiPattern()
+function oneEmojiPattern(): RegExp {
+  try {
+    return new RegExp('^\\p{RGI_Emoji}$', 'v')
+  } catch {
+    // Browsers before 2023 lack the `v` flag: accept one pictograph with its
+    // modifiers and joiners instead (the server, on Node 20, stays exact).
+    return /^(?:\p{Regional_Indicator}{2}|[#*0-9]\uFE0F?\u20E3|\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?(?:[\u{E0020}-\u{E007E}]+\u{E007F})?(?:\u200D\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?)*)$/u
+  }
+}
+
 const CONTROL = /[\p{Cc}\u2028\u2029]/u
 
 const codePoints = (value: string) => [...value].length

@@ -12,13 +12,9 @@ import {
 } from 'drizzle-orm/pg-core'
 
 import { byteText } from './columns'
+import { EMOJI_MAX_CODE_POINTS, NAME_MAX, POSITION_MAX } from './limits'
 
-/** Longest avatar name, in code points (the database checks it too). */
-export const NAME_MAX = 40
-/** Longest emoji sequence, in code points (ZWJ families reach about 10). */
-export const EMOJI_MAX_CODE_POINTS = 16
-/** Longest fractional position key. */
-export const POSITION_MAX = 200
+export { EMOJI_MAX_CODE_POINTS, NAME_MAX, POSITION_MAX }
 
 /**
  * The avatar table's definition, by table name: the server and the browser

@@ -1,4 +1,5 @@
 import { getDatabase } from '@/app/server/database.server'
+import { getPokeBus } from '@/app/server/pokes.server'
 import { getEnv } from '@/lib/env'
 import {
   assertSameOrigin,
@@ -27,6 +28,7 @@ export async function POST(request: Request) {
       tombstoneHorizonSeconds: getEnv().SYNC_TOMBSTONE_HORIZON_SECONDS,
     })
     const { response } = outcome
+    if (outcome.changed) await poke(viewer.spaceId)
     const ms = Math.round(performance.now() - started)
     const line =
       `space ${viewer.spaceId}: applied ${outcome.applied}, refused ${outcome.refused}, ` +
@@ -37,5 +39,16 @@ export async function POST(request: Request) {
     return jsonResponse(response)
   } catch (error) {
     return errorResponse(error, log)
+  }
+}
+
+/** Tells the space's other clients to sync; a lost poke only delays them. */
+async function poke(spaceId: string) {
+  try {
+    await (await getPokeBus()).publish(spaceId)
+  } catch (error) {
+    log.warn(
+      `could not poke space ${spaceId}: ${error instanceof Error ? error.message : String(error)}`,
+    )
   }
 }
