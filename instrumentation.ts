@@ -8,16 +8,6 @@ export async function register() {
   // NEXT_RUNTIME is set by Next itself (not configuration), and the boot
   // code only runs on Node.
   if (process.env.NEXT_RUNTIME !== 'nodejs') return
-
-  const { boot, isStartFailure } = await import('./app/server/boot.server')
-  try {
-    await boot()
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    console.error(`[boot] cannot start: ${message}`)
-    if (!isStartFailure(error) && error instanceof Error && error.stack) {
-      console.error(error.stack)
-    }
-    process.exit(1)
-  }
+  const { bootOrExit } = await import('./app/server/boot.server')
+  await bootOrExit()
 }

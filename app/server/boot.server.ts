@@ -35,3 +35,17 @@ export function isStartFailure(error: unknown): boolean {
     (isAppError(error) && error.code.startsWith('boot/'))
   )
 }
+
+/** Boots, or prints why it cannot and ends the process with status 1. */
+export async function bootOrExit(): Promise<void> {
+  try {
+    await boot()
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    log.error(`cannot start: ${message}`)
+    if (!isStartFailure(error) && error instanceof Error && error.stack) {
+      console.error(error.stack)
+    }
+    process.exit(1)
+  }
+}
