@@ -6,7 +6,13 @@ import { defineConfig } from 'vitest/config'
 // once, then `next start` per file on a free loopback port).
 export default defineConfig({
   resolve: {
-    alias: { '@': import.meta.dirname },
+    alias: {
+      'server-only': path.resolve(
+        import.meta.dirname,
+        'tests/support/empty.ts',
+      ),
+      '@': import.meta.dirname,
+    },
   },
   test: {
     include: ['tests/e2e/**/*.test.ts'],
