@@ -44,6 +44,8 @@ export function avatarTable<Name extends string>(tableName: Name) {
       primaryKey({ columns: [table.spaceId, table.id] }),
       // "rows of this space changed since version V"
       index(`${tableName}_space_version_idx`).on(table.spaceId, table.version),
+      // "is this client-chosen id used in any space" (refused on create)
+      index(`${tableName}_id_idx`).on(table.id),
       check(
         `${tableName}_name_valid`,
         sql`char_length(${table.name}) between 1 and ${sql.raw(String(NAME_MAX))}

@@ -49,20 +49,40 @@ export function parseMutation<N extends MutationName>(
 }
 
 /**
- * Applies one mutation to the viewer's space. Must run inside a transaction:
- * it bumps the space's version first (creating the space on its first
- * write), which takes the space's row lock and orders its writes; any error
- * thrown afterwards rolls the bump back with everything else.
+ * The writes of one transaction to one space. The space's version is bumped
+ * once, by the first mutation that passes validation: that takes the space's
+ * row lock (ordering its writes) and creates the space on its first write.
+ * Every row the transaction changes is stamped with that version.
+ */
+export interface SpaceWrite {
+  spaceId: string
+  version(): Promise<number>
+}
+
+export function openSpaceWrite(tx: Database, spaceId: string): SpaceWrite {
+  let version: Promise<number> | undefined
+  return {
+    spaceId,
+    version: () => (version ??= bumpSpaceVersion(tx, spaceId)),
+  }
+}
+
+/**
+ * Applies one mutation to the viewer's space. Must run inside a transaction;
+ * pass a `SpaceWrite` to share one version bump among several mutations. A
+ * refusal is thrown before anything is written by this mutation (an
+ * `AppError` with a 4xx status); the caller decides whether to roll back.
  */
 export async function applyMutation<N extends MutationName>(
   tx: Database,
-  spaceId: string,
+  target: string | SpaceWrite,
   name: N,
   rawArgs: unknown,
 ): Promise<MutationEffect> {
   const args = parseMutation(name, rawArgs)
-  const version = await bumpSpaceVersion(tx, spaceId)
-  return mutators[name](tx, { spaceId, version }, args as never)
+  const write = typeof target === 'string' ? openSpaceWrite(tx, target) : target
+  const version = await write.version()
+  return mutators[name](tx, { spaceId: write.spaceId, version }, args as never)
 }
 
 interface WriteContext {
@@ -78,8 +98,7 @@ type Mutator<N extends MutationName> = (
 
 const mutators: { [N in MutationName]: Mutator<N> } = {
   async createAvatar(tx, { spaceId, version }, args) {
-    await assertIdFree(tx, args.id)
-    await assertRoomFor(tx, spaceId)
+    await assertCanCreate(tx, spaceId, args.id)
     const position =
       args.position ?? positionAfter(await lastPosition(tx, spaceId))
     const [row] = await tx
@@ -110,12 +129,8 @@ const mutators: { [N in MutationName]: Mutator<N> } = {
     updateAvatar(tx, context, id, { position }),
 
   async deleteAvatar(tx, context, { id }) {
-    await findLiveAvatar(tx, context.spaceId, id)
     const now = new Date()
-    await tx
-      .update(avatars)
-      .set({ deletedAt: now, updatedAt: now, version: context.version })
-      .where(and(eq(avatars.spaceId, context.spaceId), eq(avatars.id, id)))
+    await updateLive(tx, context, id, { deletedAt: now, updatedAt: now })
     return { kind: 'delete', id, version: context.version }
   },
 }
@@ -126,17 +141,41 @@ type AvatarFields = Partial<
 
 async function updateAvatar(
   tx: Database,
-  { spaceId, version }: WriteContext,
+  context: WriteContext,
   id: string,
   fields: AvatarFields,
 ): Promise<MutationEffect> {
-  await findLiveAvatar(tx, spaceId, id)
+  const row = await updateLive(tx, context, id, {
+    ...fields,
+    updatedAt: new Date(),
+  })
+  return { kind: 'upsert', avatar: toAvatar(row) }
+}
+
+/**
+ * Updates a live avatar of the space in one statement; when none matched,
+ * finds out why (never there, or deleted) to refuse with the right code.
+ */
+async function updateLive(
+  tx: Database,
+  { spaceId, version }: WriteContext,
+  id: string,
+  fields: Partial<typeof avatars.$inferInsert>,
+) {
   const [row] = await tx
     .update(avatars)
-    .set({ ...fields, version, updatedAt: new Date() })
-    .where(and(eq(avatars.spaceId, spaceId), eq(avatars.id, id)))
+    .set({ ...fields, version })
+    .where(
+      and(
+        eq(avatars.spaceId, spaceId),
+        eq(avatars.id, id),
+        isNull(avatars.deletedAt),
+      ),
+    )
     .returning()
-  return { kind: 'upsert', avatar: toAvatar(row!) }
+  if (row) return row
+  await refuseMissing(tx, spaceId, id)
+  throw new Error('unreachable: refuseMissing always throws')
 }
 
 /** Bumps (or creates at 1) the space's version and returns the new value. */
@@ -155,7 +194,11 @@ export async function bumpSpaceVersion(
   return row!.version
 }
 
-async function findLiveAvatar(tx: Database, spaceId: string, id: string) {
+async function refuseMissing(
+  tx: Database,
+  spaceId: string,
+  id: string,
+): Promise<never> {
   const [row] = await tx
     .select({ deletedAt: avatars.deletedAt })
     .from(avatars)
@@ -166,38 +209,32 @@ async function findLiveAvatar(tx: Database, spaceId: string, id: string) {
       field: 'id',
     })
   }
-  if (row.deletedAt) {
-    throw new AppError('avatar/deleted', `avatar ${id} has been deleted`, {
-      status: 410,
-      field: 'id',
-    })
-  }
+  throw new AppError('avatar/deleted', `avatar ${id} has been deleted`, {
+    status: 410,
+    field: 'id',
+  })
 }
 
 /**
- * A new avatar's id must be unused in every space. The answer is the same
- * whichever space holds it, and nothing of that row is read or returned.
+ * A new avatar's id must be unused in every space (the answer is the same
+ * whichever space holds it, and nothing of that row is read or returned),
+ * and the roster must have room.
  */
-async function assertIdFree(tx: Database, id: string) {
+async function assertCanCreate(tx: Database, spaceId: string, id: string) {
   const [row] = await tx
-    .select({ one: sql<number>`1` })
-    .from(avatars)
-    .where(eq(avatars.id, id))
-    .limit(1)
-  if (row) {
+    .select({
+      taken: sql<boolean>`exists (select 1 from ${avatars} where ${avatars.id} = ${id})`,
+      live: sql<number>`(select count(*)::int from ${avatars}
+        where ${avatars.spaceId} = ${spaceId} and ${avatars.deletedAt} is null)`,
+    })
+    .from(sql`(select 1) as one`)
+  if (row?.taken) {
     throw new AppError('avatar/id-taken', `avatar id ${id} is already in use`, {
       status: 409,
       field: 'id',
     })
   }
-}
-
-async function assertRoomFor(tx: Database, spaceId: string) {
-  const [row] = await tx
-    .select({ count: sql<number>`count(*)::int` })
-    .from(avatars)
-    .where(and(eq(avatars.spaceId, spaceId), isNull(avatars.deletedAt)))
-  if ((row?.count ?? 0) >= MAX_AVATARS_PER_SPACE) {
+  if ((row?.live ?? 0) >= MAX_AVATARS_PER_SPACE) {
     throw new AppError(
       'space/full',
       `a roster holds at most ${MAX_AVATARS_PER_SPACE} avatars`,

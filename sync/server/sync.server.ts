@@ -30,7 +30,12 @@ import {
   syncRequestSchema,
   type SyncResponse,
 } from '../protocol'
-import { applyMutation, toAvatar } from './mutators.server'
+import {
+  applyMutation,
+  openSpaceWrite,
+  type SpaceWrite,
+  toAvatar,
+} from './mutators.server'
 
 export interface SyncOptions {
   /** Tombstones older than this are purged; cursors behind them reset. */
@@ -147,8 +152,9 @@ async function push(
 
     let applied = 0
     const refusals: Refusal[] = []
+    const write = openSpaceWrite(tx, spaceId)
     for (const mutation of fresh) {
-      const refusal = await applyOne(tx, spaceId, mutation)
+      const refusal = await applyOne(tx, write, mutation)
       if (refusal) refusals.push(refusal)
       else applied++
       await options.afterMutation?.(mutation.id)
@@ -216,23 +222,17 @@ function clientSpaceMismatch() {
 }
 
 /**
- * Applies one mutation in a savepoint. A refusal (4xx) rolls back that
- * mutation alone and is returned; anything else aborts the whole push.
+ * Applies one mutation. A refusal (4xx) is thrown by the mutator before it
+ * writes anything, so it needs no savepoint: it is returned and the push
+ * goes on. Anything else aborts the whole push.
  */
 async function applyOne(
   tx: Database,
-  spaceId: string,
+  write: SpaceWrite,
   mutation: PushedMutation,
 ): Promise<Refusal | null> {
   try {
-    await tx.transaction((savepoint) =>
-      applyMutation(
-        savepoint,
-        spaceId,
-        mutation.name as MutationName,
-        mutation.args,
-      ),
-    )
+    await applyMutation(tx, write, mutation.name as MutationName, mutation.args)
     return null
   } catch (error) {
     if (!isAppError(error) || error.status >= 500) throw error

@@ -9,6 +9,7 @@ import type { MutationName } from '@/sync/mutations'
 import {
   applyMutation,
   listAvatars,
+  openSpaceWrite,
   type MutationEffect,
 } from '@/sync/server/mutators.server'
 import { avatarIdSchema } from '@/sync/validation'
@@ -64,9 +65,10 @@ export async function updateAvatar(
 
   const effect = await db.transaction(async (tx) => {
     let last: MutationEffect | undefined
+    const write = openSpaceWrite(tx, spaceId)
     for (const [field, mutation] of fieldMutations) {
       if (!(field in body)) continue
-      last = await applyMutation(tx, spaceId, mutation, {
+      last = await applyMutation(tx, write, mutation, {
         id,
         [field]: body[field],
       })

@@ -59,4 +59,6 @@ CREATE TABLE "sync_state" (
 );
 --> statement-breakpoint
 CREATE INDEX "avatars_space_version_idx" ON "avatars" USING btree ("space_id","version");--> statement-breakpoint
-CREATE INDEX "avatars_base_space_version_idx" ON "avatars_base" USING btree ("space_id","version");
+CREATE INDEX "avatars_id_idx" ON "avatars" USING btree ("id");--> statement-breakpoint
+CREATE INDEX "avatars_base_space_version_idx" ON "avatars_base" USING btree ("space_id","version");--> statement-breakpoint
+CREATE INDEX "avatars_base_id_idx" ON "avatars_base" USING btree ("id");

@@ -10,10 +10,12 @@ export const clientMigrations: MigrationMeta[] = [
       "\nCREATE TABLE \"outbox\" (\n\t\"id\" bigint PRIMARY KEY NOT NULL,\n\t\"name\" text NOT NULL,\n\t\"args\" jsonb NOT NULL,\n\t\"created_at\" timestamp with time zone DEFAULT now() NOT NULL\n);\n",
       "\nCREATE TABLE \"sync_state\" (\n\t\"key\" integer PRIMARY KEY DEFAULT 1 NOT NULL,\n\t\"client_id\" text NOT NULL,\n\t\"space_id\" text,\n\t\"cursor\" text,\n\t\"last_mutation_id\" bigint DEFAULT 0 NOT NULL,\n\t\"last_acked_id\" bigint DEFAULT 0 NOT NULL,\n\t\"schema_version\" integer NOT NULL,\n\t\"updated_at\" timestamp with time zone DEFAULT now() NOT NULL\n);\n",
       "\nCREATE INDEX \"avatars_space_version_idx\" ON \"avatars\" USING btree (\"space_id\",\"version\");",
-      "\nCREATE INDEX \"avatars_base_space_version_idx\" ON \"avatars_base\" USING btree (\"space_id\",\"version\");"
+      "\nCREATE INDEX \"avatars_id_idx\" ON \"avatars\" USING btree (\"id\");",
+      "\nCREATE INDEX \"avatars_base_space_version_idx\" ON \"avatars_base\" USING btree (\"space_id\",\"version\");",
+      "\nCREATE INDEX \"avatars_base_id_idx\" ON \"avatars_base\" USING btree (\"id\");"
     ],
     "bps": true,
-    "folderMillis": 1796400059268,
-    "hash": "1f6c5f0deaf8c89f2392a7d1484f84cf47ae70e4143f3e5ef4260e76ca160282"
+    "folderMillis": 1796400935462,
+    "hash": "8a72a471e8ede4769b94e0f2e79a11acce858433df2d6f5b31fdbb76e69874b8"
   }
 ]

@@ -16,4 +16,5 @@ CREATE TABLE "sync_refusals" (
 	CONSTRAINT "sync_refusals_client_id_mutation_id_pk" PRIMARY KEY("client_id","mutation_id")
 );
 --> statement-breakpoint
-ALTER TABLE "spaces" ADD COLUMN "purged_version" bigint DEFAULT 0 NOT NULL;
+ALTER TABLE "spaces" ADD COLUMN "purged_version" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX "avatars_id_idx" ON "avatars" USING btree ("id");
