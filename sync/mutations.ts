@@ -1,5 +1,8 @@
 import { z } from 'zod'
 
+import { AppError } from '../lib/errors'
+import { zodToAppError } from '../lib/zod-error'
+
 import {
   avatarIdSchema,
   emojiSchema,
@@ -46,6 +49,27 @@ export const mutationNames = Object.keys(mutationArgs) as MutationName[]
 
 export function isMutationName(value: unknown): value is MutationName {
   return typeof value === 'string' && Object.hasOwn(mutationArgs, value)
+}
+
+/**
+ * Parses a mutation's arguments, on the server and in the client alike.
+ * Throws `mutation/unknown` or `mutation/invalid` (400) naming the field at
+ * fault; nothing has been written at that point.
+ */
+export function parseMutation<N extends MutationName>(
+  name: N,
+  args: unknown,
+): MutationArgs<N> {
+  if (!isMutationName(name)) {
+    throw new AppError(
+      'mutation/unknown',
+      `unknown mutation ${JSON.stringify(name)}`,
+      { status: 400, field: 'name' },
+    )
+  }
+  const result = (mutationArgs[name] as z.ZodType).safeParse(args)
+  if (result.success) return result.data as MutationArgs<N>
+  throw zodToAppError(result.error, 'mutation/invalid')
 }
 
 /** An avatar as clients see it (no space id, no internal columns). */

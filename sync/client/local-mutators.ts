@@ -1,13 +1,10 @@
-import type { z } from 'zod'
-
 import { AppError } from '../../lib/errors'
 import {
-  isMutationName,
   MAX_AVATARS_PER_SPACE,
   type MutationArgs,
   type MutationInput,
   type MutationName,
-  mutationArgs,
+  parseMutation,
 } from '../mutations'
 import { positionAfter } from '../position'
 import { avatarIdSchema } from '../validation'
@@ -20,43 +17,8 @@ import type { AvatarFields, AvatarStore } from './storage'
  * refusal comes back to the caller.
  */
 
-/**
- * Parses a mutation's arguments with the schemas the server uses. Throws
- * `mutation/invalid` (400) naming the first field at fault.
- */
-export function parseMutationArgs<N extends MutationName>(
-  name: N,
-  args: unknown,
-): MutationArgs<N> {
-  if (!isMutationName(name)) {
-    throw new AppError(
-      'mutation/unknown',
-      `unknown mutation ${JSON.stringify(name)}`,
-      { status: 400, field: 'name' },
-    )
-  }
-  const result = (mutationArgs[name] as z.ZodType).safeParse(args)
-  if (result.success) return result.data as MutationArgs<N>
-  throw invalid(result.error)
-}
-
-function invalid(error: z.ZodError): AppError {
-  const issue = error.issues[0]
-  const field =
-    issue?.code === 'unrecognized_keys'
-      ? issue.keys[0]
-      : issue?.path.map(String).join('.')
-  const message =
-    issue?.code === 'unrecognized_keys'
-      ? `unknown field: ${issue.keys.join(', ')}`
-      : issue?.code === 'invalid_type' && issue.input === undefined
-        ? `${field} is required`
-        : (issue?.message ?? 'invalid mutation')
-  return new AppError('mutation/invalid', message, {
-    status: 400,
-    field: field || undefined,
-  })
-}
+/** Parses a mutation's arguments exactly as the server does. */
+export const parseMutationArgs = parseMutation
 
 /**
  * Completes parsed arguments before they are queued. A new avatar without a

@@ -1,7 +1,6 @@
 import 'server-only'
 
 import { and, asc, eq, isNull, max, sql } from 'drizzle-orm'
-import { z } from 'zod'
 
 import type { Database } from '../../db/connect.server'
 import { avatars, spaces } from '../../db/schema'
@@ -11,7 +10,7 @@ import {
   MAX_AVATARS_PER_SPACE,
   type MutationArgs,
   type MutationName,
-  mutationArgs,
+  parseMutation,
 } from '../mutations'
 import { positionAfter } from '../position'
 
@@ -19,34 +18,6 @@ import { positionAfter } from '../position'
 export type MutationEffect =
   | { kind: 'upsert'; avatar: Avatar }
   | { kind: 'delete'; id: string; version: number }
-
-/**
- * Parses a mutation's arguments. Throws `mutation/invalid` (400) naming the
- * first field at fault; nothing has been written at this point.
- */
-export function parseMutation<N extends MutationName>(
-  name: N,
-  args: unknown,
-): MutationArgs<N> {
-  const result = (mutationArgs[name] as z.ZodType).safeParse(args)
-  if (result.success) return result.data as MutationArgs<N>
-
-  const issue = result.error.issues[0]
-  const field =
-    issue?.code === 'unrecognized_keys'
-      ? issue.keys[0]
-      : issue?.path.map(String).join('.')
-  const message =
-    issue?.code === 'unrecognized_keys'
-      ? `unknown field: ${issue.keys.join(', ')}`
-      : issue?.code === 'invalid_type' && issue.input === undefined
-        ? `${field} is required`
-        : (issue?.message ?? 'invalid mutation')
-  throw new AppError('mutation/invalid', message, {
-    status: 400,
-    field: field || undefined,
-  })
-}
 
 /**
  * The writes of one transaction to one space. The space's version is bumped

@@ -15,6 +15,7 @@ import {
 import type { Database } from '../../db/connect.server'
 import { avatars, spaces, syncClients, syncRefusals } from '../../db/schema'
 import { AppError, isAppError } from '../../lib/errors'
+import { zodToAppError } from '../../lib/zod-error'
 import type { MutationName } from '../mutations'
 import {
   formatCursor,
@@ -101,18 +102,7 @@ export function parseSyncRequest(body: unknown): SyncRequest {
 
   const result = syncRequestSchema.safeParse(body)
   if (!result.success) {
-    const issue = result.error.issues[0]
-    const field =
-      issue?.code === 'unrecognized_keys'
-        ? issue.keys[0]
-        : issue?.path.map(String).join('.')
-    throw new AppError(
-      'sync/invalid-request',
-      issue?.code === 'unrecognized_keys'
-        ? `unknown field: ${issue.keys.join(', ')}`
-        : `${field || 'request'}: ${issue?.message ?? 'invalid'}`,
-      { status: 400, field: field || undefined },
-    )
+    throw zodToAppError(result.error, 'sync/invalid-request')
   }
 
   const request = result.data as SyncRequest

@@ -4,6 +4,7 @@ import { z } from 'zod'
 
 import type { Database } from '@/db/connect.server'
 import { AppError } from '@/lib/errors'
+import { zodToAppError } from '@/lib/zod-error'
 import { assertSameOrigin, jsonResponse, readJsonBody } from '@/lib/http'
 import type { MutationName } from '@/sync/mutations'
 import {
@@ -108,15 +109,7 @@ function parsePatch(body: unknown): Record<string, unknown> {
     })
   }
   const result = patchShape.safeParse(body)
-  if (!result.success) {
-    const issue = result.error.issues[0]
-    const field =
-      issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined
-    throw new AppError('mutation/invalid', `unknown field: ${field}`, {
-      status: 400,
-      field,
-    })
-  }
+  if (!result.success) throw zodToAppError(result.error, 'mutation/invalid')
   if (Object.keys(body).length === 0) {
     throw new AppError(
       'mutation/invalid',

@@ -1,0 +1,36 @@
+/**
+ * A small seeded generator for lab schedules: the same seed always gives
+ * the same sequence, on every platform (32-bit integer arithmetic only).
+ */
+export interface Random {
+  /** A float in [0, 1). */
+  next(): number
+  /** An integer in [0, below). */
+  int(below: number): number
+  /** True with probability `p`. */
+  chance(p: number): boolean
+  pick<T>(items: readonly T[]): T
+}
+
+export function createRandom(seed: number): Random {
+  // A Weyl sequence stirred by two multiply-xorshift rounds.
+  let state = seed >>> 0
+  const next = () => {
+    state = (state + 0x9e3779b9) >>> 0
+    let z = state
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b)
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35)
+    z ^= z >>> 16
+    return (z >>> 0) / 2 ** 32
+  }
+  const int = (below: number) => Math.floor(next() * below)
+  return {
+    next,
+    int,
+    chance: (p) => next() < p,
+    pick: (items) => {
+      if (items.length === 0) throw new RangeError('pick from an empty list')
+      return items[int(items.length)]!
+    },
+  }
+}
