@@ -5,7 +5,10 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   resolve: {
     alias: {
-      'server-only': path.resolve(import.meta.dirname, 'tests/support/empty.ts'),
+      'server-only': path.resolve(
+        import.meta.dirname,
+        'tests/support/empty.ts',
+      ),
       '@': import.meta.dirname,
     },
   },

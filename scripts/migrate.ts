@@ -13,8 +13,12 @@ try {
   })
   await database.close()
   const ms = Math.round(performance.now() - started)
-  console.info(`[db] ${database.kind} at ${database.label} is up to date (${ms} ms)`)
+  console.info(
+    `[db] ${database.kind} at ${database.label} is up to date (${ms} ms)`,
+  )
 } catch (error) {
-  console.error(`[db] ${error instanceof Error ? error.message : String(error)}`)
+  console.error(
+    `[db] ${error instanceof Error ? error.message : String(error)}`,
+  )
   process.exitCode = 1
 }
