@@ -101,11 +101,22 @@ export class ReferenceModel {
 
     const committed: CommittedMutation[] = []
     if (fresh.length > 0) {
-      this.#version++
+      // The first mutation that parses bumps the version, once per push.
+      let bumped = false
+      const stamp = () => {
+        if (!bumped) this.#version++
+        bumped = true
+        return this.#version
+      }
       for (const mutation of fresh) {
-        const refusal = this.#apply(mutation.name, mutation.args)
+        const refusal = this.#apply(mutation.name, mutation.args, stamp)
         if (refusal) this.#refusalsOf(clientId).set(mutation.id, refusal)
-        committed.push({ clientId, id: mutation.id, name: mutation.name, refusal })
+        committed.push({
+          clientId,
+          id: mutation.id,
+          name: mutation.name,
+          refusal,
+        })
       }
       this.#lastApplied.set(clientId, fresh.at(-1)!.id)
     }
@@ -164,11 +175,16 @@ export class ReferenceModel {
   }
 
   /** Applies one mutation; returns the refusal code, or null. */
-  #apply(name: MutationName, rawArgs: unknown): string | null {
+  #apply(
+    name: MutationName,
+    rawArgs: unknown,
+    stamp: () => number,
+  ): string | null {
     const parsed = (mutationArgs[name] as z.ZodType).safeParse(rawArgs)
     if (!parsed.success) return 'mutation/invalid'
+    const version = stamp()
     if (name === 'createAvatar') {
-      return this.#create(parsed.data as MutationArgs<'createAvatar'>)
+      return this.#create(parsed.data as MutationArgs<'createAvatar'>, version)
     }
 
     const { id, ...fields } = parsed.data as { id: string }
@@ -177,24 +193,27 @@ export class ReferenceModel {
     if (row.deleted) return 'avatar/deleted'
     if (name === 'deleteAvatar') row.deleted = true
     else Object.assign(row, fields)
-    row.version = this.#version
+    row.version = version
     return null
   }
 
-  #create(args: MutationArgs<'createAvatar'>): string | null {
+  #create(args: MutationArgs<'createAvatar'>, version: number): string | null {
     if (this.#rows.has(args.id)) return 'avatar/id-taken'
     const live = this.avatars()
     if (live.length >= MAX_AVATARS_PER_SPACE) return 'space/full'
     const lastPosition = live
       .map((avatar) => avatar.position)
-      .reduce<string | null>((max, p) => (max === null || p > max ? p : max), null)
+      .reduce<string | null>(
+        (max, p) => (max === null || p > max ? p : max),
+        null,
+      )
     this.#rows.set(args.id, {
       id: args.id,
       emoji: args.emoji,
       name: args.name,
       isActive: args.isActive,
       position: args.position ?? positionAfter(lastPosition),
-      version: this.#version,
+      version,
       deleted: false,
     })
     return null

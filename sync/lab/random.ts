@@ -34,3 +34,25 @@ export function createRandom(seed: number): Random {
     },
   }
 }
+
+/**
+ * Version-4-shaped UUIDs drawn from a seed, for runs on a fresh database
+ * that should replay exactly (ids break ties in roster order). Ids must be
+ * unique on a server, so runs against a shared one use random UUIDs.
+ */
+export function seededUuids(seed: number): () => string {
+  const random = createRandom(seed ^ 0x51ab1e)
+  return () => {
+    const bytes = Array.from({ length: 16 }, () => random.int(256))
+    bytes[6] = (bytes[6]! & 0x0f) | 0x40
+    bytes[8] = (bytes[8]! & 0x3f) | 0x80
+    const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('')
+    return [
+      hex.slice(0, 8),
+      hex.slice(8, 12),
+      hex.slice(12, 16),
+      hex.slice(16, 20),
+      hex.slice(20),
+    ].join('-')
+  }
+}

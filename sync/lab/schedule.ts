@@ -34,12 +34,12 @@ export interface LabSchedule {
 
 /** How often each edit is drawn, in parts. */
 export const EDIT_WEIGHTS: Readonly<Record<MutationName, number>> = {
-  createAvatar: 14,
+  createAvatar: 16,
   renameAvatar: 20,
   setEmoji: 14,
   setActive: 12,
   moveAvatar: 20,
-  deleteAvatar: 10,
+  deleteAvatar: 14,
 }
 
 /** How often each fault is drawn for a round, in parts. */
