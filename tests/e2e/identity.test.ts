@@ -343,50 +343,59 @@ describe('renewal', () => {
 })
 
 describe('visiting writes nothing', () => {
+  /** Two guests look around; one of them is tricked into a foreign POST. */
+  async function visitAndRefuse(own: RunningServer) {
+    const first = await openRoster(browser, own.url)
+    await first.page.reload()
+    const second = await openRoster(browser, own.url)
+    for (const { page } of [first, second]) {
+      expect(await viewerFromApi(page)).toMatchObject({ kind: 'guest' })
+      expect(
+        await page.evaluate(() =>
+          fetch('/api/avatars').then((response) => response.json()),
+        ),
+      ).toEqual({ avatars: [] })
+    }
+
+    const token = (await first.page.context().cookies(own.url))[0]?.value
+    const refused = await apiAs(own.url, token ?? '', 'POST', '/api/avatars', {
+      body: { id: randomUUID(), name: 'Mallory', emoji: '👽' },
+      headers: { Origin: `http://evil.localhost:${own.port}` },
+    })
+    expect(refused.status).toBe(403)
+    expect([...first.errors, ...second.errors]).toEqual([])
+    await Promise.all([first.close(), second.close()])
+  }
+
+  /** Row counts, read from the data directory of a stopped server. */
+  async function countRows(dataDir: string) {
+    const db = await PGlite.create(path.join(dataDir, 'pglite'))
+    try {
+      const count = async (table: string) =>
+        (
+          await db.query<{ n: number }>(
+            `select count(*)::int as n from ${table}`,
+          )
+        ).rows[0]?.n
+      return { spaces: await count('spaces'), avatars: await count('avatars') }
+    } finally {
+      await db.close()
+    }
+  }
+
   it('leaves the database without spaces or avatars after visits and refused writes', async () => {
     // A server of its own, on a data directory this test keeps, so the
     // database can be opened once the server has stopped.
     const dataDir = await mkdtemp(path.join(tmpdir(), 'rollcall-e2e-visits-'))
-    const own = await startServer({ DATA_DIR: dataDir })
     try {
-      const first = await openRoster(browser, own.url)
-      await first.page.reload()
-      const second = await openRoster(browser, own.url)
-      for (const { page } of [first, second]) {
-        expect(await viewerFromApi(page)).toMatchObject({ kind: 'guest' })
-        expect(
-          await page.evaluate(() =>
-            fetch('/api/avatars').then((response) => response.json()),
-          ),
-        ).toEqual({ avatars: [] })
+      const own = await startServer({ DATA_DIR: dataDir })
+      try {
+        await visitAndRefuse(own)
+      } finally {
+        await own.stop()
       }
-      // A write from another origin with a visitor's cookie is refused.
-      const token = (await first.page.context().cookies(own.url))[0]?.value
-      const refused = await apiAs(
-        own.url,
-        token ?? '',
-        'POST',
-        '/api/avatars',
-        {
-          body: { id: randomUUID(), name: 'Mallory', emoji: '👽' },
-          headers: { Origin: `http://evil.localhost:${own.port}` },
-        },
-      )
-      expect(refused.status).toBe(403)
-      expect([...first.errors, ...second.errors]).toEqual([])
-      await Promise.all([first.close(), second.close()])
+      expect(await countRows(dataDir)).toEqual({ spaces: 0, avatars: 0 })
     } finally {
-      await own.stop()
-    }
-
-    const db = await PGlite.create(path.join(dataDir, 'pglite'))
-    try {
-      const spaces = await db.query('select count(*)::int as n from spaces')
-      const avatars = await db.query('select count(*)::int as n from avatars')
-      expect(spaces.rows).toEqual([{ n: 0 }])
-      expect(avatars.rows).toEqual([{ n: 0 }])
-    } finally {
-      await db.close()
       await rm(dataDir, { recursive: true, force: true })
     }
   })
