@@ -53,7 +53,8 @@ export function formatReport(
     ...report.checks.map((check, i) =>
       row(
         i === 0 ? 'checks' : '',
-        `${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`,
+        `${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}` +
+          (check.warning ? `\n${' '.repeat(18)}warn ${check.warning}` : ''),
       ),
     ),
     ...report.failures
