@@ -75,9 +75,11 @@ export async function startLabHttpServer(
       return response
     }
     if (request.method === 'POST' && pathname === '/api/sync') {
+      // The route's order: origin, viewer, then the body.
       assertSameOrigin(request)
+      const space = requireSpace(spaceId)
       const body = await readJsonBody(request, MAX_SYNC_BODY_BYTES)
-      const outcome = await probe.run(requireSpace(spaceId), body)
+      const outcome = await probe.run(space, body)
       return jsonResponse(outcome.response)
     }
     if (request.method === 'GET' && pathname === '/api/avatars') {

@@ -182,10 +182,10 @@ class LabRun {
 
   constructor(options: LabOptions) {
     this.#options = {
-      initialAvatars: 4,
-      newId: () => crypto.randomUUID(),
-      maxSettlePasses: 8,
       ...options,
+      initialAvatars: options.initialAvatars ?? 4,
+      newId: options.newId ?? (() => crypto.randomUUID()),
+      maxSettlePasses: options.maxSettlePasses ?? 8,
     }
     this.#target = options.target
     this.#report = {
