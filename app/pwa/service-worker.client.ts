@@ -5,6 +5,10 @@
  * another tab accepts an update), so a sync in flight is never cut short.
  */
 
+import { createLogger } from '@/lib/logger'
+
+const log = createLogger('pwa')
+
 /** The worker's URL, built from sw/ by app/serwist/[path]/route.ts. */
 export const SERVICE_WORKER_URL = '/serwist/sw.js'
 
@@ -19,21 +23,31 @@ export type UpdateState =
   /** Another tab accepted: this page runs old code under the new worker. */
   | { kind: 'activated-elsewhere' }
 
-/** Set once this tab accepted an update: its controllerchange reloads. */
-let accepted = false
-
 export function serviceWorkerSupported(): boolean {
   return typeof navigator !== 'undefined' && 'serviceWorker' in navigator
 }
 
+export interface ServiceWorkerHandle {
+  /**
+   * The person accepted the update: the waiting worker takes over, and the
+   * page reloads once when it controls the page. The outbox and every cache
+   * but the old precache entries survive (they live in IndexedDB and in
+   * caches the new worker keeps).
+   */
+  accept(worker: ServiceWorker): void
+  /** Stops listening (the registration stays). */
+  stop(): void
+}
+
 /**
  * Registers the worker for the whole site and reports updates through
- * `onChange`. Returns a function that stops listening.
+ * `onChange`.
  */
 export function startServiceWorker(
   onChange: (state: UpdateState) => void,
-): () => void {
+): ServiceWorkerHandle {
   const container = navigator.serviceWorker
+  let accepted = false
   // A page loaded without a worker gets one through clientsClaim: that
   // first controllerchange is not an update.
   let hadController = container.controller !== null
@@ -74,30 +88,26 @@ export function startServiceWorker(
     })
     .catch((error: unknown) => {
       // The app works without a worker; it just cannot start offline.
-      console.warn('[pwa] service worker registration failed', error)
+      const reason = error instanceof Error ? error.message : String(error)
+      log.warn(`service worker registration failed: ${reason}`)
     })
 
-  return () => {
-    stopped = true
-    container.removeEventListener('controllerchange', onControllerChange)
-    document.removeEventListener('visibilitychange', onVisible)
+  return {
+    accept(worker) {
+      accepted = true
+      container.addEventListener(
+        'controllerchange',
+        () => window.location.reload(),
+        { once: true },
+      )
+      worker.postMessage({ type: 'SKIP_WAITING' })
+    },
+    stop() {
+      stopped = true
+      container.removeEventListener('controllerchange', onControllerChange)
+      document.removeEventListener('visibilitychange', onVisible)
+    },
   }
-}
-
-/**
- * The person accepted the update: the waiting worker takes over, and the
- * page reloads once when it controls the page. The outbox and every cache
- * but the old precache entries survive (they live in IndexedDB and in caches
- * the new worker keeps).
- */
-export function acceptUpdate(worker: ServiceWorker): void {
-  accepted = true
-  navigator.serviceWorker.addEventListener(
-    'controllerchange',
-    () => window.location.reload(),
-    { once: true },
-  )
-  worker.postMessage({ type: 'SKIP_WAITING' })
 }
 
 /** In development no worker runs; one left by a production build on the

@@ -1,12 +1,12 @@
 'use client'
 
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 
 import {
-  acceptUpdate,
   removeServiceWorkers,
   serviceWorkerSupported,
   startServiceWorker,
+  type ServiceWorkerHandle,
   type UpdateState,
 } from './service-worker.client'
 
@@ -16,6 +16,7 @@ import {
  */
 export function UpdatePrompt() {
   const [update, setUpdate] = useState<UpdateState>({ kind: 'none' })
+  const handle = useRef<ServiceWorkerHandle | null>(null)
 
   useEffect(() => {
     if (!serviceWorkerSupported()) return
@@ -23,9 +24,8 @@ export function UpdatePrompt() {
       void removeServiceWorkers()
       return
     }
-    let stop: (() => void) | undefined
     const start = () => {
-      stop = startServiceWorker(setUpdate)
+      handle.current = startServiceWorker(setUpdate)
     }
     // After load: the worker's precache downloads must not compete with
     // the page's own first requests.
@@ -33,13 +33,17 @@ export function UpdatePrompt() {
     else window.addEventListener('load', start, { once: true })
     return () => {
       window.removeEventListener('load', start)
-      stop?.()
+      handle.current?.stop()
+      handle.current = null
     }
   }, [])
 
   const reload = () => {
-    if (update.kind === 'waiting') acceptUpdate(update.worker)
-    else window.location.reload()
+    if (update.kind === 'waiting' && handle.current) {
+      handle.current.accept(update.worker)
+    } else {
+      window.location.reload()
+    }
   }
 
   return (
