@@ -360,4 +360,21 @@ describe('installing the app', () => {
     expect(await page.evaluate(() => localStorage.length)).toBe(0)
     expect(errors).toEqual([])
   })
+
+  it('starts from the worker in a new window once the server is gone', async () => {
+    await server.stop()
+    const page = await context.newPage()
+    const errors = watchErrors(page)
+
+    const shell = await page.goto(`${server.url}/`)
+    expect(shell?.fromServiceWorker()).toBe(true)
+    await expect
+      .poll(() => page.textContent('body'))
+      .toContain('your roster loads from this device')
+
+    const offline = await page.goto(`${server.url}/settings`)
+    expect(offline?.fromServiceWorker()).toBe(true)
+    await expect.poll(() => page.textContent('h1')).toBe('You’re offline')
+    expect(errors).toEqual([])
+  })
 })
