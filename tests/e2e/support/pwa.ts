@@ -56,14 +56,6 @@ export function cacheContents(
   })
 }
 
-/** Names and record counts of the origin's IndexedDB databases. */
-export function indexedDbSummary(page: Page): Promise<string[]> {
-  return page.evaluate(async () => {
-    const databases = await indexedDB.databases()
-    return databases.map((each) => each.name ?? '').sort()
-  })
-}
-
 /**
  * A pass-through HTTP proxy in front of the app on a loopback port, which
  * can serve a rewritten service worker: a stand-in for a new deploy without
