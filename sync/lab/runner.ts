@@ -170,6 +170,8 @@ class LabRun {
   #model: ReferenceModel | undefined
   readonly #started = performance.now()
   #clock = 0
+  /** Clock of the last round that committed a mutation. */
+  #lastCommitAt = 0
   #names = 0
 
   readonly #touches = new Map<string, Touch[]>()
@@ -483,6 +485,7 @@ class LabRun {
     this.#clock++
     client.answeredAt = this.#clock
     client.answered = { request, response }
+    if (committed.length > 0) this.#lastCommitAt = this.#clock
     for (const mutation of committed) {
       const touch = this.#touchOf.get(`${mutation.clientId}:${mutation.id}`)
       if (touch) touch.committedAt = this.#clock
@@ -547,22 +550,27 @@ class LabRun {
   }
 
   /**
-   * Everyone online; passes over all clients until one pushes nothing, so
-   * every client's last round came after the last write.
+   * Everyone online; passes over the clients, each one that has something
+   * to push or has not pulled since the last commit running rounds, until a
+   * pass finds none. Rounds are one at a time, so a client whose last
+   * answer came after the last commit has seen every write.
    */
   async #settle() {
     for (const client of this.#clients) client.online = true
     for (let pass = 1; pass <= this.#options.maxSettlePasses; pass++) {
       this.#report.settlePasses = pass
-      let pushed = 0
+      let behind = 0
       for (const client of this.#clients) {
-        pushed += await this.#settleClient(client)
+        const pending = (await client.engine.pendingMutations()).length
+        if (pending === 0 && client.pulledAt >= this.#lastCommitAt) continue
+        behind++
+        await this.#settleClient(client)
       }
-      this.#trace(`settle pass ${pass}: pushed ${pushed}`)
-      if (pushed === 0) return
+      this.#trace(`settle pass ${pass}: ${behind} client(s) behind`)
+      if (behind === 0) return
     }
     this.#fail(
-      `still pushing after ${this.#options.maxSettlePasses} passes over every client`,
+      `still behind after ${this.#options.maxSettlePasses} passes over every client`,
     )
   }
 

@@ -73,7 +73,7 @@ const step: fc.Arbitrary<LabStep> = fc.oneof(
 )
 
 const schedule: fc.Arbitrary<LabSchedule> = fc
-  .array(step, { minLength: 8, maxLength: 40, size: 'max' })
+  .array(step, { minLength: 8, maxLength: 32, size: 'max' })
   .map((steps) => ({ clients: CLIENTS, steps }))
 
 /** What the schedules exercised, summed, so the property is not vacuous. */
