@@ -38,7 +38,9 @@ export function createRandom(seed: number): Random {
 /**
  * Version-4-shaped UUIDs drawn from a seed, for runs on a fresh database
  * that should replay exactly (ids break ties in roster order). Ids must be
- * unique on a server, so runs against a shared one use random UUIDs.
+ * unique on a server, and the sequences of two seeds are shifts of one
+ * another (32 bits of state), so use one seed per database; runs against a
+ * shared server use random UUIDs.
  */
 export function seededUuids(seed: number): () => string {
   const random = createRandom(seed ^ 0x51ab1e)

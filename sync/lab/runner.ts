@@ -166,7 +166,6 @@ class LabRun {
     Pick<LabOptions, 'trace'>
   readonly #target: LabTarget
   readonly #clients: LabClient[] = []
-  readonly #byClientId = new Map<string, LabClient>()
   #model: ReferenceModel | undefined
   readonly #started = performance.now()
   #clock = 0
@@ -292,7 +291,6 @@ class LabRun {
         onRefused: (refused) => client.refusals.push(...refused),
       })
       this.#clients.push(client)
-      this.#byClientId.set(client.engine.clientId, client)
     }
   }
 
