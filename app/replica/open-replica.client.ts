@@ -144,7 +144,12 @@ class Replica implements ReplicaHandle {
   ) {
     this.backend = {
       kind: 'replica',
-      listAvatars: () => this.#retryOnLeaderChange(() => engine.listAvatars()),
+      listAvatars: () =>
+        this.#retryOnLeaderChange(() => engine.listAvatars()).catch(
+          (error: unknown) => {
+            throw toApiError(error)
+          },
+        ),
       write: async (name, args) => {
         try {
           await this.#mutate(name, args)
