@@ -1,6 +1,6 @@
 import 'server-only'
 
-import { mkdir } from 'node:fs/promises'
+import { chmod, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 
 import { PGlite } from '@electric-sql/pglite'
@@ -106,7 +106,11 @@ async function openPglite(dataDir: string) {
   const folder = inMemory ? dataDir : path.resolve(dataDir, 'pglite')
   try {
     // PGlite creates only the last folder of its path.
-    if (!inMemory) await mkdir(path.dirname(folder), { recursive: true })
+    if (!inMemory) {
+      // Private: the database holds every guest's roster.
+      await mkdir(path.dirname(folder), { recursive: true, mode: 0o700 })
+      await chmod(path.dirname(folder), 0o700)
+    }
     const client = await PGlite.create(folder)
     await client.query('select 1')
     const db = drizzlePglite({ client, schema }) as unknown as Database

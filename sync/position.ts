@@ -45,7 +45,31 @@ export function positionBetween(
   }
 }
 
-/** A key after `last`, or the first key of an empty list. */
+/**
+ * A key after `last`, or the first key of an empty list. Appending bumps the
+ * last digit that can grow, so keys lengthen by one digit only once every
+ * digit is 'z' (about every 26 appends), not at each halving.
+ */
 export function positionAfter(last: string | null): string {
+  if (last === null) return positionBetween(null, null)
+  for (let i = last.length - 1; i >= 0; i--) {
+    const value = DIGITS.indexOf(last[i]!)
+    if (value < BASE - 1) return last.slice(0, i) + DIGITS[value + 1]
+  }
   return positionBetween(last, null)
+}
+
+/**
+ * `count` keys in increasing order, evenly spread over as few digits as
+ * leave a gap of at least three between neighbours, none ending in '0'.
+ */
+export function spacedPositions(count: number): string[] {
+  let width = 2
+  while (BASE ** width / (count + 1) < 3) width++
+  const step = Math.floor(BASE ** width / (count + 1))
+  return Array.from({ length: count }, (_, index) => {
+    let value = (index + 1) * step
+    if (value % BASE === 0) value += 1
+    return value.toString(BASE).padStart(width, '0')
+  })
 }

@@ -24,9 +24,19 @@ const CONTROL = /[\p{Cc}\u2028\u2029]/u
 
 const codePoints = (value: string) => [...value].length
 
+/** "x is required" when absent, "x must be a string" otherwise. */
+const typeError = (field: string) => (issue: { input: unknown }) =>
+  issue.input === undefined
+    ? `${field} is required`
+    : `${field} must be a string`
+
 /** A display name: trimmed, 1–40 code points, no control characters. */
 export const nameSchema = z
-  .string({ error: 'name must be a string' })
+  .string({ error: typeError('name') })
+  .refine((value) => value.isWellFormed(), {
+    message: 'name must be well-formed Unicode (no lone surrogates)',
+    abort: true,
+  })
   .trim()
   .refine((value) => !CONTROL.test(value), {
     message: 'name must not contain control characters',
@@ -46,7 +56,7 @@ const isOneEmoji = (value: string) =>
  * selector (U+2764 for ❤️) gets one added, as keyboards often omit it.
  */
 export const emojiSchema = z
-  .string({ error: 'emoji must be a string' })
+  .string({ error: typeError('emoji') })
   .transform((value) =>
     !isOneEmoji(value) && isOneEmoji(value + '\uFE0F')
       ? value + '\uFE0F'
@@ -57,7 +67,7 @@ export const emojiSchema = z
   })
 
 export const positionSchema = z
-  .string({ error: 'position must be a string' })
+  .string({ error: typeError('position') })
   .max(POSITION_MAX, `position must be at most ${POSITION_MAX} characters`)
   .regex(POSITION_PATTERN, 'position must be a fractional key ([0-9a-z])')
 

@@ -1,6 +1,7 @@
 import 'server-only'
 
 import { getEnv } from '@/lib/env'
+import { createLogger } from '@/lib/logger'
 import {
   createLocalPokeBus,
   createPostgresPokeBus,
@@ -22,5 +23,17 @@ async function open(): Promise<PokeBus> {
   } catch (error) {
     holder.__rollcallPokes = undefined
     throw error
+  }
+}
+
+const log = createLogger('poke')
+
+/** Tells a space's clients to sync; a lost poke only delays them. */
+export async function pokeSpace(spaceId: string): Promise<void> {
+  try {
+    await (await getPokeBus()).publish(spaceId)
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    log.warn(`could not poke space ${spaceId}: ${reason}`)
   }
 }

@@ -12,7 +12,7 @@ import {
   type MutationName,
   parseMutation,
 } from '../mutations'
-import { positionAfter } from '../position'
+import { positionAfter, spacedPositions } from '../position'
 
 /** What a mutation did: the avatar as it now stands, or its deletion. */
 export type MutationEffect =
@@ -70,8 +70,12 @@ type Mutator<N extends MutationName> = (
 const mutators: { [N in MutationName]: Mutator<N> } = {
   async createAvatar(tx, { spaceId, version }, args) {
     await assertCanCreate(tx, spaceId, args.id)
-    const position =
+    let position =
       args.position ?? positionAfter(await lastPosition(tx, spaceId))
+    if (!args.position && position.length > REBALANCE_AT) {
+      await respace(tx, { spaceId, version })
+      position = positionAfter(await lastPosition(tx, spaceId))
+    }
     const [row] = await tx
       .insert(avatars)
       .values({
@@ -84,7 +88,7 @@ const mutators: { [N in MutationName]: Mutator<N> } = {
         version,
       })
       .returning()
-    return { kind: 'upsert', avatar: toAvatar(row!) }
+    return settle(tx, { spaceId, version }, row!)
   },
 
   renameAvatar: (tx, context, { id, name }) =>
@@ -96,8 +100,13 @@ const mutators: { [N in MutationName]: Mutator<N> } = {
   setActive: (tx, context, { id, isActive }) =>
     updateAvatar(tx, context, id, { isActive }),
 
-  moveAvatar: (tx, context, { id, position }) =>
-    updateAvatar(tx, context, id, { position }),
+  async moveAvatar(tx, context, { id, position }) {
+    const row = await updateLive(tx, context, id, {
+      position,
+      updatedAt: new Date(),
+    })
+    return settle(tx, context, row)
+  },
 
   async deleteAvatar(tx, context, { id }) {
     const now = new Date()
@@ -147,6 +156,46 @@ async function updateLive(
   if (row) return row
   await refuseMissing(tx, spaceId, id)
   throw new Error('unreachable: refuseMissing always throws')
+}
+
+/** Past this length, a write's position makes the space's keys be respaced. */
+export const REBALANCE_AT = 48
+
+/**
+ * Keeps position keys short. Appends and repeated moves into one gap make
+ * keys grow; once a written key passes REBALANCE_AT, every live avatar of the
+ * space gets an evenly spaced two-digit key in the same order, stamped with
+ * this write's version (clients pull them like any other change).
+ */
+async function settle(
+  tx: Database,
+  context: WriteContext,
+  row: typeof avatars.$inferSelect,
+): Promise<MutationEffect> {
+  if (row.position.length <= REBALANCE_AT) {
+    return { kind: 'upsert', avatar: toAvatar(row) }
+  }
+  await respace(tx, context)
+  const [settled] = await tx
+    .select()
+    .from(avatars)
+    .where(and(eq(avatars.spaceId, context.spaceId), eq(avatars.id, row.id)))
+  return { kind: 'upsert', avatar: toAvatar(settled!) }
+}
+
+async function respace(tx: Database, context: WriteContext) {
+  const live = await tx
+    .select({ id: avatars.id })
+    .from(avatars)
+    .where(and(eq(avatars.spaceId, context.spaceId), isNull(avatars.deletedAt)))
+    .orderBy(asc(avatars.position), asc(avatars.id))
+  const keys = spacedPositions(live.length)
+  for (const [index, { id }] of live.entries()) {
+    await tx
+      .update(avatars)
+      .set({ position: keys[index]!, version: context.version })
+      .where(and(eq(avatars.spaceId, context.spaceId), eq(avatars.id, id)))
+  }
 }
 
 /** Bumps (or creates at 1) the space's version and returns the new value. */

@@ -87,7 +87,7 @@ export function parseSyncRequest(body: unknown): SyncRequest {
   if (!SUPPORTED_PROTOCOLS.includes(protocol as number)) {
     throw new AppError(
       'sync/unsupported-protocol',
-      `protocol must be one of ${SUPPORTED_PROTOCOLS.join(', ')}, received ${JSON.stringify(protocol) ?? 'none'}`,
+      `protocol must be one of ${SUPPORTED_PROTOCOLS.join(', ')}, received ${describeValue(protocol)}`,
       { status: 400, field: 'protocol' },
     )
   }
@@ -100,7 +100,12 @@ export function parseSyncRequest(body: unknown): SyncRequest {
     )
   }
 
-  const result = syncRequestSchema.safeParse(body)
+  // Parse against the one version asked for, so errors name their field.
+  const result = (
+    protocol === PROTOCOL_VERSION
+      ? syncRequestSchema.options[0]
+      : syncRequestSchema.options[1]
+  ).safeParse(body)
   if (!result.success) {
     throw zodToAppError(result.error, 'sync/invalid-request')
   }
@@ -108,6 +113,13 @@ export function parseSyncRequest(body: unknown): SyncRequest {
   const request = result.data as SyncRequest
   assertConsecutive(request.mutations)
   return request
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean')
+    return String(value)
+  if (typeof value === 'string') return `a string (${value.length} characters)`
+  return value === undefined ? 'none' : value === null ? 'null' : typeof value
 }
 
 function assertConsecutive(mutations: PushedMutation[]) {

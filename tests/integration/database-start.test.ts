@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -58,6 +58,8 @@ describe('embedded database start', () => {
     await second.close()
 
     expect(rows.map((row) => [row.id, row.version])).toEqual([['kept', 7]])
+    // Only the server's user may read the rosters it holds.
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700)
   })
 
   it('stops with a clear message when its data directory is damaged', async () => {

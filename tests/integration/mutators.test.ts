@@ -328,6 +328,58 @@ describeEachEngine('server mutators', (context) => {
     })
   })
 
+  it('respaces the roster instead of failing when appended keys grow long', async () => {
+    const spaceId = newSpace()
+    const first = await create(db(), spaceId, { name: 'First' })
+    const last = await create(db(), spaceId, {
+      name: 'Last',
+      position: 'z'.repeat(200),
+    })
+
+    const next = await create(db(), spaceId, { name: 'Next' })
+
+    const roster = await listAvatars(db(), spaceId)
+    expect(roster.map((a) => a.name)).toEqual(['First', 'Last', 'Next'])
+    expect(roster.every((a) => a.position.length <= 4)).toBe(true)
+    // The long key was respaced by the write that brought it, and every
+    // respaced row carries that write's version.
+    expect(last.position.length).toBeLessThanOrEqual(4)
+    expect(roster.map((a) => a.version)).toEqual([
+      last.version,
+      last.version,
+      next.version,
+    ])
+    expect([first.id, last.id]).toEqual(roster.slice(0, 2).map((a) => a.id))
+  })
+
+  it('respaces after a move leaves a long key, keeping the order', async () => {
+    const spaceId = newSpace()
+    const a = await create(db(), spaceId, { name: 'A', position: 'm' })
+    await create(db(), spaceId, { name: 'B', position: 'm1' })
+    const long = 'm0' + '0'.repeat(60) + '1'
+    const effect = await mutate(db(), spaceId, 'moveAvatar', {
+      id: a.id,
+      position: long,
+    })
+
+    const roster = await listAvatars(db(), spaceId)
+    expect(roster.map((row) => row.name)).toEqual(['A', 'B'])
+    expect(effect.kind === 'upsert' && effect.avatar.position.length).toBe(2)
+  })
+
+  it('survives a thousand appends and deletes with short keys', async () => {
+    const spaceId = newSpace()
+    let previous = await create(db(), spaceId)
+    for (let i = 0; i < 120; i++) {
+      const next = await create(db(), spaceId)
+      await mutate(db(), spaceId, 'deleteAvatar', { id: previous.id })
+      previous = next
+    }
+    const roster = await listAvatars(db(), spaceId)
+    expect(roster).toHaveLength(1)
+    expect(roster[0]!.position.length).toBeLessThanOrEqual(48)
+  })
+
   it('indexes rows by space and version for "changed since V"', async () => {
     const result = await db().execute(
       sql`select indexdef from pg_indexes where indexname = 'avatars_space_version_idx'`,

@@ -273,6 +273,12 @@ describeEachEngine('sync route core', (context, engine) => {
   const okMutation = create(1, randomUUID())
   it.each([
     ['a string body', 'hello', 400, 'sync/unsupported-protocol'],
+    [
+      'a deeply nested protocol',
+      JSON.parse('{"protocol":' + '['.repeat(5000) + ']'.repeat(5000) + '}'),
+      400,
+      'sync/unsupported-protocol',
+    ],
     ['a null body', null, 400, 'sync/unsupported-protocol'],
     [
       'no protocol',
@@ -371,6 +377,62 @@ describeEachEngine('sync route core', (context, engine) => {
       expect(await everything(db())).toEqual(before)
     },
   )
+
+  it('refuses a mutation with a control character in an unknown key, storing a tame refusal', async () => {
+    const space = `sync-${randomUUID()}`
+    const clientId = randomUUID()
+    const request = body(clientId, null, [
+      {
+        id: 1,
+        name: 'createAvatar',
+        args: { ...(create(0, randomUUID()).args as object), 'x\u0000y\nz': 1 },
+      },
+    ])
+
+    const first = await runSync(db(), space, request, options)
+    const replay = await runSync(db(), space, request, options)
+
+    expect(first.response.refused).toEqual([
+      expect.objectContaining({ code: 'mutation/invalid', field: 'x?y?z' }),
+    ])
+    expect(replay.response.refused).toEqual(first.response.refused)
+  })
+
+  it('names the field of a wrong-typed value instead of calling it missing', async () => {
+    const space = `sync-${randomUUID()}`
+    const a = randomUUID()
+    const { response } = await runSync(
+      db(),
+      space,
+      body(randomUUID(), null, [
+        create(1, a),
+        { id: 2, name: 'setActive', args: { id: a, isActive: 'true' } },
+      ]),
+      options,
+    )
+    expect(response.refused).toEqual([
+      expect.objectContaining({
+        field: 'isActive',
+        message: expect.stringMatching(/^isActive: .*expected boolean/),
+      }),
+    ])
+  })
+
+  it('names the field of a bad request, version by version', async () => {
+    const error = await refusal(
+      runSync(
+        db(),
+        `sync-${randomUUID()}`,
+        { ...body(randomUUID(), null), cursor: undefined },
+        options,
+      ),
+    )
+    expect([error.code, error.field, error.message]).toEqual([
+      'sync/invalid-request',
+      'cursor',
+      'cursor is required',
+    ])
+  })
 
   it('accepts the previous protocol version', async () => {
     const space = `sync-${randomUUID()}`

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 
 import { compareAvatars } from '@/sync/mutations'
-import { isPosition, positionAfter, positionBetween } from '@/sync/position'
+import {
+  isPosition,
+  positionAfter,
+  positionBetween,
+  spacedPositions,
+} from '@/sync/position'
 
 /** A tiny deterministic generator, so a failure can be replayed. */
 function random(seed: number) {
@@ -73,5 +78,25 @@ describe('roster order', () => {
       'a',
       'b',
     ])
+  })
+})
+
+describe('respacing', () => {
+  it.each([1, 2, 35, 200, 1000, 5000])(
+    'gives %i short, increasing, valid keys',
+    (count) => {
+      const keys = spacedPositions(count)
+      expect(keys).toHaveLength(count)
+      expect([...keys].sort()).toEqual(keys)
+      expect(new Set(keys).size).toBe(count)
+      expect(keys.every(isPosition)).toBe(true)
+      expect(Math.max(...keys.map((key) => key.length))).toBeLessThanOrEqual(4)
+    },
+  )
+
+  it('leaves room between neighbours for later moves', () => {
+    const [a, b] = spacedPositions(200)
+    expect(isPosition(positionBetween(a!, b!))).toBe(true)
+    expect(positionBetween(a!, b!).length).toBeLessThanOrEqual(2)
   })
 })

@@ -63,6 +63,11 @@ describe('names', () => {
       'a\u0085b',
       'name must not contain control characters',
     ],
+    [
+      'with a lone surrogate',
+      'a\ud800b',
+      'name must be well-formed Unicode (no lone surrogates)',
+    ],
   ])('refuses a name %s with a message saying why', (_, name, message) => {
     const result = nameSchema.safeParse(name)
     expect(result.error?.issues[0]?.message).toBe(message)

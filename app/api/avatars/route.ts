@@ -2,6 +2,7 @@ import { errorResponse } from '@/lib/http'
 import { createLogger } from '@/lib/logger'
 import { requireViewer } from '@/lib/viewer.server'
 import { getDatabase } from '@/app/server/database.server'
+import { pokeSpace } from '@/app/server/pokes.server'
 
 import { createAvatar, listRoster } from './avatar-api.server'
 
@@ -19,7 +20,13 @@ export async function GET() {
 export async function POST(request: Request) {
   try {
     const viewer = await requireViewer()
-    return await createAvatar(request, await getDatabase(), viewer.spaceId)
+    const response = await createAvatar(
+      request,
+      await getDatabase(),
+      viewer.spaceId,
+    )
+    await pokeSpace(viewer.spaceId)
+    return response
   } catch (error) {
     return errorResponse(error, log)
   }

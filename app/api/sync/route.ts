@@ -1,5 +1,5 @@
 import { getDatabase } from '@/app/server/database.server'
-import { getPokeBus } from '@/app/server/pokes.server'
+import { pokeSpace } from '@/app/server/pokes.server'
 import { getEnv } from '@/lib/env'
 import {
   assertSameOrigin,
@@ -28,7 +28,7 @@ export async function POST(request: Request) {
       tombstoneHorizonSeconds: getEnv().SYNC_TOMBSTONE_HORIZON_SECONDS,
     })
     const { response } = outcome
-    if (outcome.changed) await poke(viewer.spaceId)
+    if (outcome.changed) await pokeSpace(viewer.spaceId)
     const ms = Math.round(performance.now() - started)
     const line =
       `space ${viewer.spaceId}: applied ${outcome.applied}, refused ${outcome.refused}, ` +
@@ -39,16 +39,5 @@ export async function POST(request: Request) {
     return jsonResponse(response)
   } catch (error) {
     return errorResponse(error, log)
-  }
-}
-
-/** Tells the space's other clients to sync; a lost poke only delays them. */
-async function poke(spaceId: string) {
-  try {
-    await (await getPokeBus()).publish(spaceId)
-  } catch (error) {
-    log.warn(
-      `could not poke space ${spaceId}: ${error instanceof Error ? error.message : String(error)}`,
-    )
   }
 }

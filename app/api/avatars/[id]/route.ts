@@ -2,6 +2,7 @@ import { errorResponse } from '@/lib/http'
 import { createLogger } from '@/lib/logger'
 import { requireViewer } from '@/lib/viewer.server'
 import { getDatabase } from '@/app/server/database.server'
+import { pokeSpace } from '@/app/server/pokes.server'
 
 import { deleteAvatar, updateAvatar } from '../avatar-api.server'
 
@@ -15,7 +16,14 @@ export async function PATCH(request: Request, { params }: Params) {
   try {
     const viewer = await requireViewer()
     const { id } = await params
-    return await updateAvatar(request, await getDatabase(), viewer.spaceId, id)
+    const response = await updateAvatar(
+      request,
+      await getDatabase(),
+      viewer.spaceId,
+      id,
+    )
+    await pokeSpace(viewer.spaceId)
+    return response
   } catch (error) {
     return errorResponse(error, log)
   }
@@ -25,7 +33,14 @@ export async function DELETE(request: Request, { params }: Params) {
   try {
     const viewer = await requireViewer()
     const { id } = await params
-    return await deleteAvatar(request, await getDatabase(), viewer.spaceId, id)
+    const response = await deleteAvatar(
+      request,
+      await getDatabase(),
+      viewer.spaceId,
+      id,
+    )
+    await pokeSpace(viewer.spaceId)
+    return response
   } catch (error) {
     return errorResponse(error, log)
   }
