@@ -36,14 +36,19 @@ function InspectorPanel() {
 
   useEffect(() => {
     let current = true
-    inspect().then(
-      (next) => {
-        if (current) setInspection(next)
-      },
-      () => {},
-    )
+    const read = () =>
+      inspect().then(
+        (next) => {
+          if (current) setInspection(next)
+        },
+        () => {},
+      )
+    void read()
+    // Other tabs' writes move the outbox too; a slow poll catches them.
+    const timer = setInterval(read, 2000)
     return () => {
       current = false
+      clearInterval(timer)
     }
   }, [inspect, status, pending, activity])
 
