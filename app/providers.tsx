@@ -1,10 +1,8 @@
 'use client'
 
 import { QueryClientProvider } from '@tanstack/react-query'
-import { useEffect, useState, type ReactNode } from 'react'
+import { useState, type ReactNode } from 'react'
 
-import { persistQueryCache } from './replica/query-persistence.client'
-import { ReplicaProvider } from './replica/replica-provider'
 import { makeQueryClient } from './roster/query-client'
 
 /** Client-side context for the whole app: one QueryClient per browser tab. */
@@ -12,10 +10,7 @@ export function Providers({ children }: { children: ReactNode }) {
   // Held in state, not module scope: a server render must never share one
   // viewer's cache with another's request.
   const [queryClient] = useState(makeQueryClient)
-  useEffect(() => persistQueryCache(queryClient), [queryClient])
   return (
-    <QueryClientProvider client={queryClient}>
-      <ReplicaProvider>{children}</ReplicaProvider>
-    </QueryClientProvider>
+    <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>
   )
 }
