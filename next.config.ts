@@ -1,4 +1,3 @@
-import { withSerwist } from '@serwist/turbopack'
 import type { NextConfig } from 'next'
 
 const nextConfig: NextConfig = {
@@ -15,6 +14,4 @@ const nextConfig: NextConfig = {
   },
 }
 
-// Keeps esbuild (which bundles sw/ into /serwist/sw.js) out of the server
-// bundle.
-export default withSerwist(nextConfig)
+export default nextConfig
