@@ -1,3 +1,4 @@
+import { withSerwist } from '@serwist/turbopack'
 import type { NextConfig } from 'next'
 
 const nextConfig: NextConfig = {
@@ -14,4 +15,6 @@ const nextConfig: NextConfig = {
   },
 }
 
-export default nextConfig
+// Keeps esbuild (which bundles sw/ into /serwist/sw.js) out of the server
+// bundle.
+export default withSerwist(nextConfig)

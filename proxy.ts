@@ -62,7 +62,9 @@ export const config = {
     // Route handlers always get a guest, whatever their path looks like.
     '/api/:path*',
     // Pages: everything except build output, the service worker, the
-    // manifest, icons and any other file with an extension.
-    '/((?!_next/static|_next/image|favicon\\.ico|sw\\.js|manifest\\.webmanifest|icons/|.*\\.\\w+$).*)',
+    // manifest, icons, any other file with an extension, and the two pages
+    // the service worker precaches for every viewer (/offline, /shell): no
+    // guest cookie is ever minted on a response that gets shared.
+    '/((?!_next/static|_next/image|favicon\\.ico|sw\\.js|manifest\\.webmanifest|icons/|offline$|shell$|.*\\.\\w+$).*)',
   ],
 }

@@ -2,28 +2,29 @@ import type { Metadata, Viewport } from 'next'
 import type { ReactNode } from 'react'
 
 import './globals.css'
+import { APP_COLORS } from './pwa/app-colors'
+import { UpdatePrompt } from './pwa/update-prompt'
 import { Providers } from './providers'
-
-const ICON =
-  'data:image/svg+xml,' +
-  encodeURIComponent(
-    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">' +
-      '<text x="50%" y="54" font-size="52" text-anchor="middle">🙋</text>' +
-      '</svg>',
-  )
 
 export const metadata: Metadata = {
   title: 'Rollcall',
   description: 'Keep a roster of avatars and mark who is in.',
-  // Without a declared icon browsers ask for /favicon.ico, which is a 404
-  // and an error in every visitor's console.
-  icons: { icon: ICON },
+  applicationName: 'Rollcall',
+  appleWebApp: { capable: true, title: 'Rollcall', statusBarStyle: 'default' },
+  icons: {
+    icon: [{ url: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' }],
+    apple: [{ url: '/icons/apple-touch-icon.png', sizes: '180x180' }],
+  },
 }
 
 export const viewport: Viewport = {
   width: 'device-width',
   initialScale: 1,
   colorScheme: 'light dark',
+  themeColor: [
+    { media: '(prefers-color-scheme: light)', color: APP_COLORS.light },
+    { media: '(prefers-color-scheme: dark)', color: APP_COLORS.dark },
+  ],
 }
 
 export default function RootLayout({ children }: { children: ReactNode }) {
@@ -31,6 +32,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
     <html lang="en">
       <body>
         <Providers>{children}</Providers>
+        <UpdatePrompt />
       </body>
     </html>
   )

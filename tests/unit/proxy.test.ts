@@ -187,6 +187,9 @@ describe('proxy matcher', () => {
     '/api/export.json',
     '/icons',
     '/_next/data-like-page',
+    '/offline/more',
+    '/offline-help',
+    '/shells',
   ])('runs on %s', (path) => {
     expect(
       unstable_doesMiddlewareMatch({ config, url: `http://localhost${path}` }),
@@ -206,6 +209,10 @@ describe('proxy matcher', () => {
     '/pglite/postgres.wasm',
     '/pglite/postgres.data',
     '/robots.txt',
+    '/serwist/sw.js',
+    '/serwist/sw.js.map',
+    '/offline',
+    '/shell',
   ])('skips %s', (path) => {
     expect(
       unstable_doesMiddlewareMatch({ config, url: `http://localhost${path}` }),

@@ -1,0 +1,123 @@
+/**
+ * Rollcall's service worker (built by @serwist/turbopack, served at
+ * /serwist/sw.js). What it caches and why: docs/decisions/009-service-worker.md.
+ *
+ * - Precache (at install): the viewer-independent shell only: hashed build
+ *   assets, public files, the offline page, the app shell and the manifest.
+ * - Navigations: network only, never cached; on a network failure the
+ *   precached app shell for `/` and the offline page for anything else.
+ * - PGlite's wasm and data: cache first at runtime, one version per file.
+ * - Everything else (route handlers, RSC payloads, POSTs) is not touched.
+ * - A new version waits until the page posts SKIP_WAITING.
+ */
+import {
+  CacheFirst,
+  NetworkOnly,
+  Serwist,
+  type PrecacheEntry,
+  type RouteHandlerCallbackOptions,
+  type SerwistPlugin,
+} from 'serwist'
+
+import {
+  assetStem,
+  CACHE_NAMES,
+  classifyRequest,
+  offlineFallbackFor,
+  STATIC_CACHE_MAX_ENTRIES,
+} from './routes'
+
+declare const self: ServiceWorkerGlobalScope & {
+  __SW_MANIFEST: (PrecacheEntry | string)[] | undefined
+}
+
+const serwist = new Serwist({
+  precacheEntries: self.__SW_MANIFEST,
+  precacheOptions: { cleanupOutdatedCaches: true },
+  // Serwist then listens for { type: 'SKIP_WAITING' }: the update prompt.
+  skipWaiting: false,
+  // The first worker takes the page it was installed from, so a visit that
+  // goes offline right away still gets the offline page.
+  clientsClaim: true,
+  navigationPreload: true,
+  disableDevLogs: true,
+})
+
+/** Keeps one version of each hashed file: a new `pglite.<hash>.wasm` evicts
+ * the previous one once it is stored. */
+const replaceOlderVersions: SerwistPlugin = {
+  async cacheDidUpdate({ cacheName, request }) {
+    const stem = assetStem(new URL(request.url))
+    if (!stem) return
+    const cache = await caches.open(cacheName)
+    for (const key of await cache.keys()) {
+      const url = new URL(key.url)
+      if (key.url !== request.url && assetStem(url) === stem) {
+        await cache.delete(key)
+      }
+    }
+  },
+}
+
+/** Caps a cache at `max` entries, dropping the oldest stored first. */
+function trimTo(max: number): SerwistPlugin {
+  return {
+    async cacheDidUpdate({ cacheName }) {
+      const cache = await caches.open(cacheName)
+      const keys = await cache.keys()
+      for (const key of keys.slice(0, Math.max(0, keys.length - max))) {
+        await cache.delete(key)
+      }
+    },
+  }
+}
+
+const network = new NetworkOnly()
+
+async function navigate(options: RouteHandlerCallbackOptions) {
+  try {
+    return await network.handle(options)
+  } catch {
+    const fallback = await serwist.matchPrecache(
+      offlineFallbackFor(options.url),
+    )
+    return fallback ?? Response.error()
+  }
+}
+
+const pgliteAssets = new CacheFirst({
+  cacheName: CACHE_NAMES.pglite,
+  plugins: [replaceOlderVersions],
+})
+
+const staticAssets = new CacheFirst({
+  cacheName: CACHE_NAMES.static,
+  plugins: [trimTo(STATIC_CACHE_MAX_ENTRIES)],
+})
+
+const kindOf = (request: Request, url: URL) =>
+  classifyRequest({
+    url,
+    origin: self.location.origin,
+    method: request.method,
+    mode: request.mode,
+  })
+
+serwist.registerCapture(
+  ({ request, url }) => kindOf(request, url) === 'navigation',
+  navigate,
+)
+serwist.registerCapture(
+  ({ request, url }) => kindOf(request, url) === 'pglite-asset',
+  pgliteAssets,
+)
+serwist.registerCapture(
+  ({ request, url }) => kindOf(request, url) === 'static-asset',
+  staticAssets,
+)
+
+// Serwist's addEventListeners() would also let any page cache any URL
+// (CACHE_URLS messages); the worker takes only what it needs.
+self.addEventListener('install', serwist.handleInstall)
+self.addEventListener('activate', serwist.handleActivate)
+self.addEventListener('fetch', serwist.handleFetch)
