@@ -1,6 +1,7 @@
 import { loadRoster } from '@/app/server/roster.server'
 import { getViewer } from '@/lib/viewer.server'
 
+import { ReplicaNote } from './replica/replica-note'
 import { Roster } from './roster/roster'
 
 // Every render belongs to the viewer in the cookie: never prerender or share.
@@ -14,6 +15,7 @@ export default async function HomePage() {
     <main className="page">
       <header className="page-header">
         <h1>Rollcall</h1>
+        <ReplicaNote />
       </header>
       <Roster
         initial={{

@@ -1,8 +1,10 @@
 'use client'
 
 import { QueryClientProvider } from '@tanstack/react-query'
-import { useState, type ReactNode } from 'react'
+import { useEffect, useState, type ReactNode } from 'react'
 
+import { persistQueryCache } from './replica/query-persistence.client'
+import { ReplicaProvider } from './replica/replica-provider'
 import { makeQueryClient } from './roster/query-client'
 
 /** Client-side context for the whole app: one QueryClient per browser tab. */
@@ -10,7 +12,10 @@ export function Providers({ children }: { children: ReactNode }) {
   // Held in state, not module scope: a server render must never share one
   // viewer's cache with another's request.
   const [queryClient] = useState(makeQueryClient)
+  useEffect(() => persistQueryCache(queryClient), [queryClient])
   return (
-    <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>
+    <QueryClientProvider client={queryClient}>
+      <ReplicaProvider>{children}</ReplicaProvider>
+    </QueryClientProvider>
   )
 }

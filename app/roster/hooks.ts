@@ -12,17 +12,19 @@ import {
 import { useCallback } from 'react'
 import type { z } from 'zod'
 
-import { compareAvatars, mutationArgs, type Avatar } from '@/sync/mutations'
+import {
+  compareAvatars,
+  mutationArgs,
+  type Avatar,
+  type MutationArgs,
+} from '@/sync/mutations'
 import { positionAfter, positionBetween } from '@/sync/position'
 
+import { useReplica } from '../replica/replica-context'
 import {
   ApiError,
-  createAvatar,
-  deleteAvatar,
-  fetchAvatars,
   fetchViewer,
   isApiError,
-  updateAvatar,
   type AvatarChanges,
   type Viewer,
 } from './api'
@@ -82,11 +84,18 @@ export interface WriteContext {
 // order they were made: an edit never overtakes the create it depends on.
 const WRITE_SCOPE = { id: 'roster-writes' }
 
+/** The roster's update mutations, one field each. */
+type UpdateName = 'renameAvatar' | 'setEmoji' | 'setActive' | 'moveAvatar'
+
 /**
  * The viewer and their roster. Starts from the server render, so the first
  * paint needs no request; asks the API only for what the render lacked.
+ * Once the browser replica is ready the roster is read from it instead (and
+ * its data wins over the render); it refreshes when the replica changes.
  */
 export function useRoster(initial: RosterSnapshot): RosterState {
+  const replica = useReplica()
+  const local = replica.status === 'ready'
   const viewerQuery = useQuery<Viewer, ApiError>({
     queryKey: viewerKeys.current(),
     queryFn: ({ signal }) => fetchViewer(signal),
@@ -99,9 +108,14 @@ export function useRoster(initial: RosterSnapshot): RosterState {
   const rosterQuery = useQuery<Avatar[], ApiError>({
     queryKey: rosterKeys.all(spaceId ?? ''),
     queryFn:
-      spaceId === undefined ? skipToken : ({ signal }) => fetchAvatars(signal),
+      spaceId === undefined
+        ? skipToken
+        : ({ signal }) => replica.backend().listAvatars(signal),
     initialData: () =>
       seeded ? [...initial.avatars].sort(compareAvatars) : undefined,
+    // The replica is local: reading it never waits for the network, and it
+    // says itself when it changed.
+    ...(local ? { networkMode: 'always', staleTime: Infinity } : {}),
   })
 
   const { refetch: refetchViewer } = viewerQuery
@@ -123,16 +137,20 @@ export function useRoster(initial: RosterSnapshot): RosterState {
 /** Adds an avatar at the end of the roster; `add` picks its id. */
 export function useAddAvatar() {
   const client = useQueryClient()
+  const replica = useReplica()
   const mutation = useMutation<
-    Avatar,
+    Avatar | null,
     ApiError,
     AddAvatarVariables,
     WriteContext
   >({
     mutationKey: rosterKeys.mutation('create'),
     scope: WRITE_SCOPE,
+    networkMode: 'always',
     mutationFn: (variables) =>
-      createAvatar(validate(mutationArgs.createAvatar, variables)),
+      replica
+        .backend()
+        .write('createAvatar', validate(mutationArgs.createAvatar, variables)),
     onMutate: (variables) => {
       const input = validate(mutationArgs.createAvatar, variables)
       const context = begin(client, input.id, {})
@@ -147,6 +165,7 @@ export function useAddAvatar() {
       return context
     },
     onSuccess: (avatar, _variables, context) => {
+      if (!avatar) return
       // The server decides where the avatar goes; edits made since the
       // create was sent stay in the cache until their own answers arrive.
       editAvatar(client, context.spaceId, avatar.id, (current) => ({
@@ -170,7 +189,7 @@ export function useAddAvatar() {
     (
       input: AddAvatarInput,
       options?: MutateOptions<
-        Avatar,
+        Avatar | null,
         ApiError,
         AddAvatarVariables,
         WriteContext
@@ -182,21 +201,33 @@ export function useAddAvatar() {
 }
 
 export function useRenameAvatar() {
-  return useAvatarUpdate<RenameVariables>('rename', (variables) => ({
-    name: validate(mutationArgs.renameAvatar, variables).name,
-  }))
+  return useAvatarUpdate<RenameVariables>(
+    'rename',
+    'renameAvatar',
+    (variables) => ({
+      name: validate(mutationArgs.renameAvatar, variables).name,
+    }),
+  )
 }
 
 export function useSetEmoji() {
-  return useAvatarUpdate<SetEmojiVariables>('set-emoji', (variables) => ({
-    emoji: validate(mutationArgs.setEmoji, variables).emoji,
-  }))
+  return useAvatarUpdate<SetEmojiVariables>(
+    'set-emoji',
+    'setEmoji',
+    (variables) => ({
+      emoji: validate(mutationArgs.setEmoji, variables).emoji,
+    }),
+  )
 }
 
 export function useSetActive() {
-  return useAvatarUpdate<SetActiveVariables>('set-active', (variables) => ({
-    isActive: validate(mutationArgs.setActive, variables).isActive,
-  }))
+  return useAvatarUpdate<SetActiveVariables>(
+    'set-active',
+    'setActive',
+    (variables) => ({
+      isActive: validate(mutationArgs.setActive, variables).isActive,
+    }),
+  )
 }
 
 /**
@@ -205,16 +236,25 @@ export function useSetActive() {
  */
 export function useMoveAvatar() {
   const client = useQueryClient()
-  const mutation = useAvatarUpdate<MoveVariables>('move', (variables) => ({
-    position: validate(mutationArgs.moveAvatar, variables).position,
-  }))
+  const mutation = useAvatarUpdate<MoveVariables>(
+    'move',
+    'moveAvatar',
+    (variables) => ({
+      position: validate(mutationArgs.moveAvatar, variables).position,
+    }),
+  )
 
   const { mutate } = mutation
   const move = useCallback(
     (
       id: string,
       direction: MoveDirection,
-      options?: MutateOptions<Avatar, ApiError, MoveVariables, WriteContext>,
+      options?: MutateOptions<
+        Avatar | null,
+        ApiError,
+        MoveVariables,
+        WriteContext
+      >,
     ): boolean => {
       const spaceId = spaceIdOf(client)
       const avatars =
@@ -233,12 +273,15 @@ export function useMoveAvatar() {
 
 export function useDeleteAvatar() {
   const client = useQueryClient()
+  const replica = useReplica()
   return useMutation<string, ApiError, DeleteVariables, WriteContext>({
     mutationKey: rosterKeys.mutation('delete'),
     scope: WRITE_SCOPE,
+    networkMode: 'always',
     mutationFn: async ({ id }) => {
       try {
-        return await deleteAvatar(id)
+        await replica.backend().write('deleteAvatar', { id })
+        return id
       } catch (error) {
         // Already gone (deleted elsewhere): what the person asked for holds.
         if (isApiError(error) && (error.status === 404 || error.status === 410))
@@ -315,13 +358,20 @@ export function positionForMove(
 
 function useAvatarUpdate<V extends { id: string }>(
   action: RosterAction,
+  name: UpdateName,
   changesOf: (variables: V) => AvatarChanges,
 ) {
   const client = useQueryClient()
-  return useMutation<Avatar, ApiError, V, WriteContext>({
+  const replica = useReplica()
+  return useMutation<Avatar | null, ApiError, V, WriteContext>({
     mutationKey: rosterKeys.mutation(action),
     scope: WRITE_SCOPE,
-    mutationFn: (variables) => updateAvatar(variables.id, changesOf(variables)),
+    networkMode: 'always',
+    mutationFn: (variables) =>
+      replica.backend().write(name, {
+        id: variables.id,
+        ...changesOf(variables),
+      } as MutationArgs<UpdateName>),
     onMutate: (variables) => {
       const changes = changesOf(variables)
       const context = begin(client, variables.id, changes)
@@ -332,6 +382,7 @@ function useAvatarUpdate<V extends { id: string }>(
       return context
     },
     onSuccess: (avatar, _variables, context) => {
+      if (!avatar) return
       // Only the fields this write changed: a later write to the same avatar
       // may still be waiting, and its optimistic value must stay visible.
       editAvatar(client, context.spaceId, avatar.id, (current) => ({

@@ -128,6 +128,11 @@ export interface SyncEngineListener {
   onSpaceMismatch?(mismatch: SpaceMismatch): void
   /** A background round failed for good (4xx); the loop pauses. */
   onError?(error: unknown): void
+  /**
+   * A round completed and its answer is stored (whether or not any visible
+   * row changed): the outbox and cursor may have moved.
+   */
+  onRound?(result: RoundResult): void
 }
 
 export interface SpaceMismatch {
@@ -500,6 +505,7 @@ export class SyncEngine {
     if (result.changed === 'all' || result.changed.length > 0) {
       this.#emitChange(result.changed)
     }
+    this.#emit((listener) => listener.onRound?.(result))
     return result
   }
 

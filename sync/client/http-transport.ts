@@ -13,6 +13,12 @@ export interface HttpTransportOptions {
   fetch?: typeof fetch
   /** Gives up on a round after this long (a stalled mobile connection). */
   timeoutMs?: number
+  /**
+   * Lets the request outlive the page (`fetch`'s keepalive): a write sent
+   * just before the tab closes still reaches the server. Browsers cap such
+   * bodies at 64 KiB, so only one-mutation pushes should ask for it.
+   */
+  keepalive?: boolean
 }
 
 /**
@@ -35,6 +41,7 @@ export function createHttpTransport(
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(request),
         signal: AbortSignal.timeout(timeoutMs),
+        ...(options.keepalive ? { keepalive: true } : {}),
       })
     } catch (error) {
       throw new SyncTransportError(

@@ -12,6 +12,17 @@ export const replicaSchema = { ...replicated, ...client }
 export type ReplicaDatabase = PgDatabase<PgQueryResultHKT, typeof replicaSchema>
 
 /**
+ * A Drizzle handle on a replica whose migrations someone else applied (the
+ * browser's leader worker applies them before any tab may query).
+ */
+export function replicaDatabase(pglite: PGliteInterface): ReplicaDatabase {
+  return drizzle({
+    client: pglite as never,
+    schema: replicaSchema,
+  }) as unknown as ReplicaDatabase
+}
+
+/**
  * Opens a replica on a PGlite instance (or a PGliteWorker) and applies the
  * client migration set, bundled at build time because browsers cannot read
  * migration files.

@@ -44,7 +44,10 @@ export function watchErrors(page: Page): string[] {
   const errors: string[] = []
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`))
   page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`)
+    if (message.type() !== 'error') return
+    // A failed resource names itself only in the message's location.
+    const where = message.location().url
+    errors.push(`console: ${message.text()}${where ? ` (${where})` : ''}`)
   })
   return errors
 }

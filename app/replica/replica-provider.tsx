@@ -1,0 +1,250 @@
+'use client'
+
+import { type QueryClient, useQueryClient } from '@tanstack/react-query'
+import {
+  type ReactNode,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react'
+
+import { createLogger } from '@/lib/logger'
+import {
+  createDirectWriter,
+  type DirectWriter,
+} from '@/sync/client/direct-writer'
+import { createHttpTransport } from '@/sync/client/http-transport'
+
+import { ApiError, type Viewer } from '../roster/api'
+import { viewerKeys } from '../roster/query-keys'
+import type { RosterBackend } from './backend'
+import { queriesForChange } from './invalidation'
+import type { ReplicaEvents, ReplicaHandle } from './open-replica.client'
+import {
+  ReplicaContext,
+  type ReplicaContextValue,
+  type ReplicaStatus,
+} from './replica-context'
+import { serverBackend } from './server-backend'
+
+const log = createLogger('replica')
+
+/**
+ * Boots the browser replica for the viewer's space once the page is
+ * interactive, and hands the data hooks the backend to use: the server
+ * until the replica is ready (or for good where it cannot run), then the
+ * replica. Marks `<html>` with `data-replica-state`, `data-sync-pending`
+ * and `data-replica-leader`, which the browser tests wait on.
+ */
+export function ReplicaProvider({ children }: { children: ReactNode }) {
+  const client = useQueryClient()
+  const spaceId = useViewerSpaceId(client)
+  const [status, setStatus] = useState<ReplicaStatus>('loading')
+  const [outbox, setOutbox] = useState(0)
+  const [inFlight, setInFlight] = useState(0)
+  const [leader, setLeader] = useState(false)
+  const replica = useRef<RosterBackend | null>(null)
+
+  const writer = useMemo(
+    () =>
+      spaceId === undefined
+        ? null
+        : createDirectWriter({
+            transport: createHttpTransport({ keepalive: true }),
+            spaceId,
+          }),
+    [spaceId],
+  )
+  const server = useMemo(
+    () =>
+      writer ? observed(serverBackend(writer), writer, setInFlight) : null,
+    [writer],
+  )
+
+  useEffect(() => {
+    if (spaceId === undefined || writer === null) return
+    let cancelled = false
+    let ready = false
+    let handle: ReplicaHandle | undefined
+
+    const refresh = async () => {
+      if (!handle || cancelled) return
+      setLeader(handle.isLeader())
+      const pending = await handle.pendingCount().catch(() => undefined)
+      if (pending !== undefined && !cancelled) setOutbox(pending)
+    }
+    const events: ReplicaEvents = {
+      onChange: (changed) => {
+        if (ready) invalidate(client, queriesForChange(spaceId, changed))
+        void refresh()
+      },
+      onStatus: () => void refresh(),
+      onFailure: (reason) => {
+        log.warn(`the replica stopped (${reason}); working online`)
+        replica.current = null
+        ready = false
+        setStatus('unavailable')
+      },
+      onSpaceMismatch: () =>
+        void client.invalidateQueries({ queryKey: viewerKeys.current() }),
+    }
+
+    void (async () => {
+      await afterInteractive()
+      if (cancelled) return
+      try {
+        const { openReplica } = await import('./open-replica.client')
+        if (cancelled) return
+        handle = await openReplica(spaceId, events)
+      } catch (error) {
+        if (cancelled) return
+        log.warn(
+          `no replica in this browser, working online: ${describe(error)}`,
+        )
+        setStatus('unavailable')
+        return
+      }
+      if (cancelled) return handle.close()
+
+      await catchUp(handle, writer)
+      if (cancelled) return
+      ready = true
+      replica.current = handle.backend
+      setStatus('ready')
+      void refresh()
+      invalidate(client, queriesForChange(spaceId, 'all'))
+    })()
+
+    return () => {
+      cancelled = true
+      handle?.close()
+      replica.current = null
+      setStatus('loading')
+    }
+  }, [client, spaceId, writer])
+
+  const pending = status === 'ready' ? outbox : inFlight
+  useEffect(() => {
+    const root = document.documentElement.dataset
+    root.replicaState = status
+    root.syncPending = String(pending)
+    root.replicaLeader = String(status === 'ready' && leader)
+  }, [status, pending, leader])
+
+  const backend = useCallback(
+    () => replica.current ?? server ?? viewerUnknown,
+    [server],
+  )
+  const value = useMemo<ReplicaContextValue>(
+    () => ({ status, backend }),
+    [status, backend],
+  )
+  return <ReplicaContext value={value}>{children}</ReplicaContext>
+}
+
+/**
+ * Waits until the replica holds everything written so far: writes sent to
+ * the server before it was ready must be in its first pull (or a later
+ * one), so none is lost and none is queued twice. A returning visitor with
+ * no such writes goes ready at once: its replica wins over the server
+ * render even before it syncs.
+ */
+async function catchUp(handle: ReplicaHandle, writer: DirectWriter) {
+  for (;;) {
+    await writer.idle()
+    const settled = writer.settled
+    // Listen before looking, so a round that ends in between is not missed.
+    const nextRound = handle.nextRound()
+    const hasCursor = await handle.hasCursor()
+    if (settled === 0) {
+      if (hasCursor) return
+      // A fresh replica: the leader's loop pulls at once.
+      await nextRound
+      continue
+    }
+    const synced = await handle.freshRound()
+    const quiet = writer.pending === 0 && writer.settled === settled
+    if (quiet && (synced || hasCursor)) return
+    if (!synced && !hasCursor) await handle.nextRound()
+  }
+}
+
+/** Resolves once the page has loaded and the main thread is idle. */
+function afterInteractive(): Promise<void> {
+  return new Promise((resolve) => {
+    const whenIdle = () => {
+      if ('requestIdleCallback' in window) {
+        requestIdleCallback(() => resolve(), { timeout: 2000 })
+      } else {
+        setTimeout(resolve, 200)
+      }
+    }
+    if (document.readyState === 'complete') whenIdle()
+    else window.addEventListener('load', whenIdle, { once: true })
+  })
+}
+
+/** Counts the server writes in flight, for `data-sync-pending`. */
+function observed(
+  backend: RosterBackend,
+  writer: DirectWriter,
+  onPending: (pending: number) => void,
+): RosterBackend {
+  return {
+    ...backend,
+    async write(name, args) {
+      const written = backend.write(name, args)
+      onPending(writer.pending)
+      try {
+        return await written
+      } finally {
+        onPending(writer.pending)
+      }
+    },
+  }
+}
+
+/** Before the viewer is known there is no space to write to. */
+const viewerUnknown: RosterBackend = {
+  kind: 'server',
+  listAvatars: () => Promise.reject(notYet()),
+  write: () => Promise.reject(notYet()),
+}
+
+function notYet(): ApiError {
+  return new ApiError(
+    'viewer/unknown',
+    'Still finding out who you are. Try again in a moment.',
+    { status: 409 },
+  )
+}
+
+function invalidate(
+  client: QueryClient,
+  keys: ReturnType<typeof queriesForChange>,
+) {
+  for (const queryKey of keys) {
+    void client.invalidateQueries({ queryKey, exact: true })
+  }
+}
+
+/**
+ * The viewer's space as the query cache knows it, without creating the
+ * viewer query (its first observer, the roster, seeds it from the server
+ * render; an observer here would create it empty first).
+ */
+function useViewerSpaceId(client: QueryClient): string | undefined {
+  const subscribe = useCallback(
+    (onChange: () => void) => client.getQueryCache().subscribe(onChange),
+    [client],
+  )
+  const read = () => client.getQueryData<Viewer>(viewerKeys.current())?.spaceId
+  return useSyncExternalStore(subscribe, read, () => undefined)
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
