@@ -241,6 +241,75 @@ describe('the browser replica', () => {
   )
 })
 
+describe('the persisted query cache', () => {
+  it(
+    'keeps the viewer and the roster in IndexedDB per space, without mutations, and not in web storage',
+    async () => {
+      await newContext()
+      const page = await open()
+      await waitForReplica(page, 'ready')
+      await addAvatar(page, 'Cached')
+      await waitForAvatar(page, 'Cached')
+
+      const spaceId = await page.evaluate(
+        async () =>
+          ((await (await fetch('/api/viewer')).json()) as { spaceId: string })
+            .spaceId,
+      )
+      const saved = await page.waitForFunction(
+        async (key) => {
+          const entry = await new Promise<unknown>((resolve, reject) => {
+            const request = indexedDB.open('rollcall-cache')
+            request.onerror = () => reject(request.error)
+            request.onsuccess = () => {
+              const db = request.result
+              const read = db
+                .transaction('queries')
+                .objectStore('queries')
+                .get(key)
+              read.onsuccess = () => {
+                db.close()
+                resolve(read.result)
+              }
+            }
+          })
+          const client = entry as {
+            buster: string
+            clientState: {
+              queries: { queryKey: unknown[]; state: { data: unknown } }[]
+              mutations: unknown[]
+            }
+          } | null
+          const roster = client?.clientState.queries.find(
+            (query) => query.queryKey[0] === 'roster',
+          )
+          const names = (
+            roster?.state.data as { name: string }[] | undefined
+          )?.map((avatar) => avatar.name)
+          return names?.includes('Cached') ? client : false
+        },
+        `query-cache:${spaceId}`,
+        { timeout: 15_000 },
+      )
+      const client = (await saved.jsonValue()) as {
+        buster: string
+        clientState: {
+          queries: { queryKey: unknown[] }[]
+          mutations: unknown[]
+        }
+      }
+      expect(client.buster).toMatch(/^schema-\d+:/)
+      expect(client.clientState.mutations).toEqual([])
+      expect(client.clientState.queries.map((query) => query.queryKey)).toEqual(
+        expect.arrayContaining([['viewer'], ['roster', spaceId]]),
+      )
+      expect(await webStorageSizes(page)).toEqual({ local: 0, session: 0 })
+      expect(unexpected(errors.flat())).toEqual([])
+    },
+    SLOW,
+  )
+})
+
 describe('where PGlite cannot run', () => {
   it(
     'says so quietly and keeps working online when the wasm download fails',
