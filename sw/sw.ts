@@ -120,4 +120,30 @@ serwist.registerCapture(
 // (CACHE_URLS messages); the worker takes only what it needs.
 self.addEventListener('install', serwist.handleInstall)
 self.addEventListener('activate', serwist.handleActivate)
-self.addEventListener('fetch', serwist.handleFetch)
+self.addEventListener('fetch', (event) => {
+  if (!isWorkerScript(event.request)) return serwist.handleFetch(event)
+  const answer = serwist.handleRequest({ request: event.request, event })
+  if (answer) event.respondWith(answer.then(withoutStoredUrl))
+})
+
+/** A script a page starts a (shared) worker from. */
+function isWorkerScript(request: Request): boolean {
+  return (
+    request.destination === 'worker' || request.destination === 'sharedworker'
+  )
+}
+
+/**
+ * A stored response carries the URL it was stored under, and a worker
+ * started from it takes that URL as its location, losing the `#params=`
+ * fragment Turbopack's worker bootstrap reads its chunk list from (so the
+ * replica's worker could not start offline). A fresh response has no URL
+ * of its own: the worker keeps the URL it was asked for.
+ */
+function withoutStoredUrl(response: Response): Response {
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  })
+}

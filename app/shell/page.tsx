@@ -1,5 +1,8 @@
 import type { Metadata } from 'next'
 
+import { ReplicaNote } from '../replica/replica-note'
+import { ShellRoster } from './shell-roster'
+
 export const metadata: Metadata = {
   title: 'Rollcall',
   robots: { index: false },
@@ -10,17 +13,18 @@ export const metadata: Metadata = {
 // 'error' fails the build if it ever reads cookies or headers.
 export const dynamic = 'error'
 
-/** Boots the client app with no server data; the replica fills it in. */
+/**
+ * Boots the client app with no server data: the roster comes from this
+ * device (the persisted query cache, then the browser replica).
+ */
 export default function ShellPage() {
   return (
     <main className="page">
       <header className="page-header">
         <h1>Rollcall</h1>
+        <ReplicaNote />
       </header>
-      {/* TODO(#4): render the roster from the browser replica here. */}
-      <p role="status" className="shell-status">
-        Offline — your roster loads from this device.
-      </p>
+      <ShellRoster />
     </main>
   )
 }

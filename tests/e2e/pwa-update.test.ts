@@ -106,7 +106,9 @@ describe('a new version of the app', () => {
 
     // State that must survive: the outbox and a cached PGlite file.
     await writeOutbox(page)
-    const wasm = '/_next/static/media/pglite.standin1234.wasm'
+    // Its own stem: the replica, now booting under the worker, stores the
+    // real pglite.<hash>.wasm, which replaces older versions of the same file.
+    const wasm = '/_next/static/media/rollcall-standin.standin1234.wasm'
     await page.evaluate(async (url) => {
       const cache = await caches.open('rollcall-pglite')
       await cache.put(url, new Response('wasm stand-in'))

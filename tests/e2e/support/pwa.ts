@@ -66,6 +66,8 @@ export interface WorkerSwapProxy {
   port: number
   /** From now on, serve the worker script through `rewrite`. */
   swapWorker(rewrite: (script: string) => string): void
+  /** Answer 503 to requests under this path (null: pass them on again). */
+  refuse(pathPrefix: string | null): void
   close(): Promise<void>
 }
 
@@ -76,8 +78,16 @@ export async function startWorkerSwapProxy(
 ): Promise<WorkerSwapProxy> {
   const port = await freePort()
   let rewrite: ((script: string) => string) | null = null
+  let refused: string | null = null
 
   const server: Server = createServer((incoming, outgoing) => {
+    const requested = new URL(incoming.url ?? '/', 'http://x').pathname
+    if (refused !== null && requested.startsWith(refused)) {
+      incoming.resume()
+      outgoing.writeHead(503, { 'content-type': 'text/plain' })
+      outgoing.end('refused by the test proxy')
+      return
+    }
     const upstream = new URL(incoming.url ?? '/', target())
     // Plain bodies, so the worker script can be rewritten.
     const headers = { ...incoming.headers }
@@ -119,6 +129,9 @@ export async function startWorkerSwapProxy(
     port,
     swapWorker(next) {
       rewrite = next
+    },
+    refuse(pathPrefix) {
+      refused = pathPrefix
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -36,17 +36,30 @@ function childEnv(extra: Record<string, string | undefined>) {
   return env as NodeJS.ProcessEnv
 }
 
+/**
+ * Where a server runs: by default a free port and a fresh data dir; given
+ * both, a restart of an earlier server on its data and address.
+ */
+export interface ServerPlace {
+  port?: number
+  dataDir?: string
+  /** Leave the data dir on disk when the server stops. */
+  keepData?: boolean
+}
+
 /** Spawns `next start` on a free port; does not wait for it. */
 export async function spawnServer(
   env: Record<string, string | undefined> = {},
+  place: ServerPlace = {},
 ): Promise<{
   child: ChildProcess
   port: number
   dataDir: string
   output: () => string
 }> {
-  const port = await freePort()
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'rollcall-e2e-'))
+  const port = place.port ?? (await freePort())
+  const dataDir =
+    place.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'rollcall-e2e-')))
   const child = spawn(
     'node_modules/.bin/next',
     ['start', '--hostname', 'localhost', '--port', String(port)],
@@ -68,11 +81,15 @@ export async function spawnServer(
   return { child, port, dataDir, output: () => output }
 }
 
-/** Starts a production server on a fresh embedded database and waits for it. */
+/**
+ * Starts a production server and waits for it: on a fresh embedded database
+ * and a free port, or on `place` (an earlier server's port and data dir).
+ */
 export async function startServer(
   env: Record<string, string | undefined> = {},
+  place: ServerPlace = {},
 ): Promise<RunningServer> {
-  const { child, port, dataDir, output } = await spawnServer(env)
+  const { child, port, dataDir, output } = await spawnServer(env, place)
   const url = `http://localhost:${port}`
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
@@ -108,7 +125,7 @@ export async function startServer(
         await exited
         clearTimeout(timer)
       }
-      await rm(dataDir, { recursive: true, force: true })
+      if (!place.keepData) await rm(dataDir, { recursive: true, force: true })
     },
   }
 }
