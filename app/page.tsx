@@ -2,6 +2,7 @@ import { loadRoster } from '@/app/server/roster.server'
 import { getViewer } from '@/lib/viewer.server'
 
 import { ReplicaNote } from './replica/replica-note'
+import { SyncInspector } from './replica/sync-inspector'
 import { Roster } from './roster/roster'
 
 // Every render belongs to the viewer in the cookie: never prerender or share.
@@ -28,6 +29,7 @@ export default async function HomePage() {
           avatars,
         }}
       />
+      <SyncInspector />
     </main>
   )
 }

@@ -7,6 +7,7 @@ import { type ChangedIds, SyncEngine } from '@/sync/client/engine'
 import { createHttpTransport } from '@/sync/client/http-transport'
 import { openPokeStream } from '@/sync/client/poke-stream'
 import { replicaDatabase } from '@/sync/client/replica-db'
+import type { OutboxEntry } from '@/sync/client/storage'
 import type {
   MutationArgs,
   MutationInput,
@@ -16,6 +17,13 @@ import { SCHEMA_VERSION } from '@/sync/protocol'
 
 import { toApiError, type RosterBackend } from './backend'
 import { replicaChannelName, replicaDataDir, replicaName } from './names'
+import {
+  IDLE_ACTIVITY,
+  type SyncActivity,
+  withFailure,
+  withRefusals,
+  withRound,
+} from './sync-activity'
 import {
   REPLICA_FAILED,
   REPLICA_LEADER,
@@ -38,6 +46,16 @@ export interface ReplicaEvents {
   onFailure(reason: string): void
   /** The server answers for another space than the replica holds. */
   onSpaceMismatch(): void
+  /** The leader's sync activity moved (rounds, failures, refusals, pause). */
+  onActivity(activity: SyncActivity): void
+}
+
+/** What the inspector shows of the replica's own state. */
+export interface ReplicaInspection {
+  clientId: string
+  spaceId: string
+  cursor: string | null
+  outbox: OutboxEntry[]
 }
 
 /** One tab's view of the browser replica of a space. */
@@ -59,6 +77,11 @@ export interface ReplicaHandle {
   nextRound(): Promise<void>
   /** Asks the leader for a round soon (online, focus). */
   requestSync(): void
+  /** The leader's sync activity as this tab last heard it. */
+  activity(): SyncActivity
+  /** Stops or restarts the leader's network side (local writes go on). */
+  setPaused(paused: boolean): void
+  inspect(): Promise<ReplicaInspection>
   close(): void
 }
 
@@ -67,6 +90,9 @@ type ChannelMessage =
   | { type: 'round' }
   | { type: 'sync'; nonce?: string }
   | { type: 'synced'; nonce: string; ok: boolean }
+  | { type: 'activity'; activity: SyncActivity }
+  | { type: 'activity?' }
+  | { type: 'pause'; paused: boolean }
   | { type: typeof REPLICA_FAILED; message: string }
 
 /**
@@ -133,6 +159,7 @@ class Replica implements ReplicaHandle {
   #roundWaiters = new Set<() => void>()
   #syncAnswers = new Map<string, (ok: boolean) => void>()
   #cleanup: (() => void)[] = []
+  #activity: SyncActivity = IDLE_ACTIVITY
 
   constructor(
     readonly name: string,
@@ -166,9 +193,13 @@ class Replica implements ReplicaHandle {
           this.channel.postMessage({ type: 'changed', changed })
           this.events.onChange(changed)
         },
-        onRound: () => {
+        onRound: (result, timing) => {
+          this.#share(withRound(this.#activity, result, timing))
           this.channel.postMessage({ type: 'round' })
           this.#roundDone()
+        },
+        onRoundFailed: (failure) => {
+          this.#share(withFailure(this.#activity, failure, Date.now()))
         },
         onRefused: (refusals) => {
           for (const refusal of refusals) {
@@ -176,6 +207,7 @@ class Replica implements ReplicaHandle {
               `the server refused ${refusal.name} (${refusal.code}): ${refusal.message}`,
             )
           }
+          this.#share(withRefusals(this.#activity, refusals, Date.now()))
         },
         onError: (error) => {
           log.warn(`sync paused: ${toApiError(error).message}`)
@@ -186,11 +218,13 @@ class Replica implements ReplicaHandle {
       leadership.onLead(() => this.#checkLeader()),
       listen(channel, (message) => this.#receive(message)),
       listen(window, 'online', () => this.requestSync()),
+      listen(window, 'focus', () => this.requestSync()),
       listen(document, 'visibilitychange', () => {
         if (document.visibilityState === 'visible') this.requestSync()
       }),
     )
     this.#checkLeader()
+    if (!this.#leading) this.channel.postMessage({ type: 'activity?' })
   }
 
   isLeader(): boolean {
@@ -237,6 +271,28 @@ class Replica implements ReplicaHandle {
     if (this.#closed) return
     if (this.#leading) this.engine.requestSync()
     else this.channel.postMessage({ type: 'sync' })
+  }
+
+  activity(): SyncActivity {
+    return this.#activity
+  }
+
+  setPaused(paused: boolean): void {
+    if (this.#closed) return
+    if (this.#leading) this.#pause(paused)
+    else this.channel.postMessage({ type: 'pause', paused })
+  }
+
+  async inspect(): Promise<ReplicaInspection> {
+    const [state, outbox] = await this.#retryOnLeaderChange(() =>
+      Promise.all([this.engine.readState(), this.engine.pendingMutations()]),
+    )
+    return {
+      clientId: state.clientId,
+      spaceId: state.spaceId ?? this.engine.spaceId,
+      cursor: state.cursor,
+      outbox,
+    }
   }
 
   close(): void {
@@ -293,10 +349,27 @@ class Replica implements ReplicaHandle {
     }
   }
 
+  #pause(paused: boolean) {
+    if (paused === this.#activity.paused) return
+    if (paused) this.engine.stop()
+    else this.engine.start()
+    log.info(paused ? 'network paused' : 'network resumed')
+    this.#share({ ...this.#activity, paused })
+  }
+
+  /** Keeps the leader's activity and tells this tab and the others. */
+  #share(activity: SyncActivity) {
+    this.#activity = activity
+    this.channel.postMessage({ type: 'activity', activity })
+    this.events.onActivity(activity)
+  }
+
   #checkLeader() {
     if (this.#closed || this.#leading || !this.leadership.leads()) return
     this.#leading = true
     log.info(`this tab leads replica ${this.name}`)
+    // A paused leader that went away leaves no pause behind: sync.
+    this.#share({ ...this.#activity, paused: false, failure: null })
     this.engine.start()
     this.#pokes = openPokeStream({
       url: '/api/sync/events',
@@ -326,6 +399,22 @@ class Replica implements ReplicaHandle {
             ok,
           }),
         )
+        return
+      case 'activity':
+        if (this.#leading) return
+        this.#activity = message.activity
+        this.events.onActivity(message.activity)
+        return
+      case 'activity?':
+        if (this.#leading) {
+          this.channel.postMessage({
+            type: 'activity',
+            activity: this.#activity,
+          })
+        }
+        return
+      case 'pause':
+        if (this.#leading) this.#pause(message.paused)
         return
       case 'synced':
         this.#syncAnswers.get(message.nonce)?.(message.ok)

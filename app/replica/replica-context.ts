@@ -1,6 +1,8 @@
 import { createContext, useContext } from 'react'
 
 import type { RosterBackend } from './backend'
+import type { ReplicaInspection } from './open-replica.client'
+import type { RefusalRecord, SyncActivity } from './sync-activity'
 
 /**
  * - `loading`: the replica is not ready yet (PGlite loads after the page is
@@ -16,6 +18,22 @@ export interface ReplicaContextValue {
   status: ReplicaStatus
   /** Where the data hooks read and write right now. */
   backend(): RosterBackend
+  /**
+   * Changes not yet on the server: the outbox (across tabs) once the
+   * replica is ready, the writes in flight to the server before.
+   */
+  pending: number
+  /** The leader's sync activity (idle until the replica is ready). */
+  activity: SyncActivity
+  /** Refused changes the person has not dismissed yet, newest first. */
+  refusals: RefusalRecord[]
+  dismissRefusals(): void
+  /** Asks for a round soon; ends a pause after a permanent failure. */
+  requestSync(): void
+  /** Pauses or resumes the network side (the inspector's switch). */
+  setPaused(paused: boolean): void
+  /** The replica's outbox and state, or null without a replica. */
+  inspect(): Promise<ReplicaInspection | null>
 }
 
 export const ReplicaContext = createContext<ReplicaContextValue | null>(null)

@@ -29,6 +29,7 @@ import {
   type ReplicaStatus,
 } from './replica-context'
 import { serverBackend } from './server-backend'
+import { IDLE_ACTIVITY, type SyncActivity } from './sync-activity'
 
 const log = createLogger('replica')
 
@@ -46,7 +47,9 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
   const [outbox, setOutbox] = useState(0)
   const [inFlight, setInFlight] = useState(0)
   const [leader, setLeader] = useState(false)
+  const [activity, setActivity] = useState<SyncActivity>(IDLE_ACTIVITY)
   const replica = useRef<RosterBackend | null>(null)
+  const handleRef = useRef<ReplicaHandle | null>(null)
 
   const writer = useMemo(
     () =>
@@ -85,11 +88,16 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       onFailure: (reason) => {
         log.warn(`the replica stopped (${reason}); working online`)
         replica.current = null
+        handleRef.current = null
         ready = false
+        setActivity(IDLE_ACTIVITY)
         setStatus('unavailable')
       },
       onSpaceMismatch: () =>
         void client.invalidateQueries({ queryKey: viewerKeys.current() }),
+      onActivity: (next) => {
+        if (!cancelled) setActivity(next)
+      },
     }
 
     void (async () => {
@@ -113,6 +121,8 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       if (cancelled) return
       ready = true
       replica.current = handle.backend
+      handleRef.current = handle
+      setActivity(handle.activity())
       setStatus('ready')
       void refresh()
       invalidate(client, queriesForChange(spaceId, 'all'))
@@ -122,6 +132,8 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       cancelled = true
       handle?.close()
       replica.current = null
+      handleRef.current = null
+      setActivity(IDLE_ACTIVITY)
       setStatus('loading')
     }
   }, [client, spaceId, writer])
@@ -138,9 +150,44 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
     () => replica.current ?? server ?? viewerUnknown,
     [server],
   )
+  const [dismissedAt, setDismissedAt] = useState(0)
+  const refusals = useMemo(
+    () => activity.refusals.filter((refusal) => refusal.at > dismissedAt),
+    [activity.refusals, dismissedAt],
+  )
+  const dismissRefusals = useCallback(() => setDismissedAt(Date.now()), [])
+  const requestSync = useCallback(() => handleRef.current?.requestSync(), [])
+  const setPaused = useCallback(
+    (paused: boolean) => handleRef.current?.setPaused(paused),
+    [],
+  )
+  const inspect = useCallback(
+    () => handleRef.current?.inspect() ?? Promise.resolve(null),
+    [],
+  )
   const value = useMemo<ReplicaContextValue>(
-    () => ({ status, backend }),
-    [status, backend],
+    () => ({
+      status,
+      backend,
+      pending,
+      activity,
+      refusals,
+      dismissRefusals,
+      requestSync,
+      setPaused,
+      inspect,
+    }),
+    [
+      status,
+      backend,
+      pending,
+      activity,
+      refusals,
+      dismissRefusals,
+      requestSync,
+      setPaused,
+      inspect,
+    ],
   )
   return <ReplicaContext value={value}>{children}</ReplicaContext>
 }

@@ -31,6 +31,8 @@ interface AvatarItemProps {
   onAnnounce: (message: string) => void
   /** Called as the row is about to disappear, so focus can go elsewhere. */
   onDeleteStart: (avatar: Avatar) => void
+  /** Why the server refused this avatar's last change, if it did. */
+  refusal?: string
 }
 
 type FocusTarget = 'name-input' | 'rename' | 'emoji-toggle' | 'emoji-choice'
@@ -42,6 +44,7 @@ export function AvatarItem({
   isLast,
   onAnnounce,
   onDeleteStart,
+  refusal,
 }: AvatarItemProps) {
   const { id, name } = avatar
   const domId = useId()
@@ -388,6 +391,11 @@ export function AvatarItem({
         </button>
       </div>
 
+      {refusal ? (
+        <p className="field-error" data-testid="avatar-refusal">
+          {refusal}
+        </p>
+      ) : null}
       {rowErrors.map((message) => (
         <p key={message} role="alert" className="field-error">
           {message}

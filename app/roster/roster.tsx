@@ -1,8 +1,16 @@
 'use client'
 
-import { useCallback, useRef, useState } from 'react'
+import { useCallback, useMemo, useRef, useState } from 'react'
 
 import type { Avatar } from '@/sync/mutations'
+
+import { useReplica } from '../replica/replica-context'
+import {
+  describeRefusal,
+  type SeenNames,
+  SyncStatus,
+} from '../replica/sync-status'
+import { refusalTarget } from '../replica/sync-wording'
 
 import { AddAvatarForm } from './add-avatar-form'
 import type { Viewer } from './api'
@@ -34,6 +42,16 @@ export function Roster({ initial }: RosterProps) {
   )
 
   const activeCount = avatars?.filter((avatar) => avatar.isActive).length ?? 0
+  const names = useSeenNames(avatars)
+  const shownIds = useMemo(
+    () => new Set(avatars?.map((avatar) => avatar.id)),
+    [avatars],
+  )
+  const { refusals } = useReplica()
+  const refusalFor = (id: string) => {
+    const refusal = refusals.find((r) => refusalTarget(r.args) === id)
+    return refusal && describeRefusal(refusal, names)
+  }
 
   return (
     <section className="roster" aria-labelledby="roster-heading">
@@ -50,6 +68,8 @@ export function Roster({ initial }: RosterProps) {
           </p>
         ) : null}
       </div>
+
+      <SyncStatus shownIds={shownIds} names={names} />
 
       {error ? (
         <div role="alert" className="notice">
@@ -80,6 +100,7 @@ export function Roster({ initial }: RosterProps) {
               avatar={avatar}
               isFirst={index === 0}
               isLast={index === avatars.length - 1}
+              refusal={refusalFor(avatar.id)}
               onAnnounce={announce}
               onDeleteStart={onDeleteStart}
             />
@@ -96,6 +117,21 @@ export function Roster({ initial }: RosterProps) {
       </p>
     </section>
   )
+}
+
+/**
+ * Every name each avatar has had on screen, so a refusal can name the
+ * avatar as the person knew it, even once it is gone.
+ */
+function useSeenNames(avatars: readonly Avatar[] | undefined): SeenNames {
+  const [seen] = useState(() => new Map<string, string[]>())
+  for (const avatar of avatars ?? []) {
+    const names = seen.get(avatar.id) ?? []
+    if (names.at(-1) !== avatar.name) {
+      seen.set(avatar.id, [...names, avatar.name].slice(-5))
+    }
+  }
+  return seen
 }
 
 function ViewerLine({ viewer }: { viewer: Viewer | undefined }) {

@@ -132,7 +132,23 @@ export interface SyncEngineListener {
    * A round completed and its answer is stored (whether or not any visible
    * row changed): the outbox and cursor may have moved.
    */
-  onRound?(result: RoundResult): void
+  onRound?(result: RoundResult, timing: RoundTiming): void
+  /** A background round failed; `retryInMs` is null when the loop pauses. */
+  onRoundFailed?(failure: RoundFailure): void
+}
+
+export interface RoundTiming {
+  /** When the round started, in ms since the epoch. */
+  startedAt: number
+  durationMs: number
+}
+
+export interface RoundFailure {
+  /** Failed rounds in a row. */
+  failures: number
+  /** The wait before the next try, or null when none is scheduled. */
+  retryInMs: number | null
+  error: unknown
 }
 
 export interface SpaceMismatch {
@@ -505,7 +521,8 @@ export class SyncEngine {
     if (result.changed === 'all' || result.changed.length > 0) {
       this.#emitChange(result.changed)
     }
-    this.#emit((listener) => listener.onRound?.(result))
+    const timing = { startedAt: started, durationMs: Date.now() - started }
+    this.#emit((listener) => listener.onRound?.(result, timing))
     return result
   }
 
@@ -687,9 +704,11 @@ export class SyncEngine {
           `round failed (${describe(error)}), retry ${this.#failures} in ${delay} ms`,
         )
         this.#schedule(delay)
+        this.#emitFailure(error, delay)
         return
       }
       log.warn(`round refused for good (${describe(error)}), pausing`)
+      this.#emitFailure(error, null)
       this.#emit((listener) => listener.onError?.(error))
     }
   }
@@ -703,6 +722,11 @@ export class SyncEngine {
 
   #emitChange(changed: ChangedIds) {
     this.#emit((listener) => listener.onChange?.(changed))
+  }
+
+  #emitFailure(error: unknown, retryInMs: number | null) {
+    const failure = { failures: this.#failures, retryInMs, error }
+    this.#emit((listener) => listener.onRoundFailed?.(failure))
   }
 
   #emit(call: (listener: SyncEngineListener) => void) {
