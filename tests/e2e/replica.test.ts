@@ -1,5 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type {
+  Browser,
+  BrowserContext,
+  BrowserContextOptions,
+  Page,
+} from 'playwright-core'
 
 import { launchBrowser, watchErrors } from './support/browser'
 import {
@@ -42,8 +47,10 @@ afterEach(async () => {
   errors = []
 })
 
-async function newContext(): Promise<BrowserContext> {
-  context = await browser.newContext()
+async function newContext(
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  context = await browser.newContext(options)
   return context
 }
 
@@ -314,7 +321,9 @@ describe('where PGlite cannot run', () => {
   it(
     'says so quietly and keeps working online when the wasm download fails',
     async () => {
-      await newContext()
+      // Without the service worker, whose runtime cache would otherwise
+      // answer for the wasm once any earlier page had loaded it.
+      await newContext({ serviceWorkers: 'block' })
       await context.route('**/*.wasm', (route) => route.abort())
       const page = await open()
       await waitForReplica(page, 'unavailable')

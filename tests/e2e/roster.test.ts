@@ -1,7 +1,8 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { launchBrowser } from './support/browser'
+import { launchBrowser, watchErrors } from './support/browser'
+import { waitForReplica } from './support/replica'
 import {
   avatarItem,
   avatarItems,
@@ -12,8 +13,10 @@ import {
   rosterFromApi,
   seedRoster,
   shownRoster,
+  pushes,
   tabTo,
   waitForHydration,
+  type WriteKind,
   writing,
 } from './support/roster-page'
 import { type RunningServer, startServer } from './support/server'
@@ -91,7 +94,7 @@ describe('editing the roster with a pointer', () => {
     const add = async (name: string, pick: () => Promise<void>) => {
       await nameInput(page).fill(name)
       await pick()
-      await writing(page, 'POST', () => button(page, 'Add avatar').click())
+      await writing(page, 'create', () => button(page, 'Add avatar').click())
     }
     await add('Ada', () => commonEmoji(page, '🦊').click())
     await add('Grace', () => commonEmoji(page, '🐼').click())
@@ -104,22 +107,22 @@ describe('editing the roster with a pointer', () => {
 
     await button(page, 'Rename Grace').click()
     await page.getByLabel('New name for Grace').fill('Grace Hopper')
-    await writing(page, 'PATCH', () =>
+    await writing(page, 'update', () =>
       button(page, 'Save name for Grace').click(),
     )
 
     await button(page, 'Change emoji for Grace Hopper').click()
-    await writing(page, 'PATCH', () =>
+    await writing(page, 'update', () =>
       button(page, 'Use 🦉 for Grace Hopper').click(),
     )
 
-    await writing(page, 'PATCH', () =>
+    await writing(page, 'update', () =>
       page.getByRole('checkbox', { name: 'Ada is active' }).check(),
     )
 
-    await writing(page, 'PATCH', () => button(page, 'Move Linus up').click())
-    await writing(page, 'PATCH', () => button(page, 'Move Linus up').click())
-    await writing(page, 'PATCH', () =>
+    await writing(page, 'update', () => button(page, 'Move Linus up').click())
+    await writing(page, 'update', () => button(page, 'Move Linus up').click())
+    await writing(page, 'update', () =>
       button(page, 'Move Grace Hopper up').click(),
     )
     expect((await shownRoster(page)).map((avatar) => avatar.name)).toEqual([
@@ -128,7 +131,7 @@ describe('editing the roster with a pointer', () => {
       'Ada',
     ])
 
-    await writing(page, 'DELETE', () => button(page, 'Delete Linus').click())
+    await writing(page, 'delete', () => button(page, 'Delete Linus').click())
     await expectFinalRoster(page)
 
     await reload(page)
@@ -141,9 +144,9 @@ describe('editing the roster with a pointer', () => {
 describe('editing the roster with the keyboard alone', () => {
   it('does the whole flow with Tab, Shift+Tab, Enter, Space and Escape', async () => {
     const { page, errors, close } = await openRoster(browser, server.url)
-    const patches: string[] = []
+    const updates: string[] = []
     page.on('request', (request) => {
-      if (request.method() === 'PATCH') patches.push(request.url())
+      if (pushes(request, 'update')) updates.push(request.url())
     })
 
     // Add three: pick from the grid with Space, submit with Enter.
@@ -152,21 +155,21 @@ describe('editing the roster with the keyboard alone', () => {
     await tabTo(page, commonEmoji(page, '🦊'))
     await page.keyboard.press('Space')
     await tabTo(page, button(page, 'Add avatar'))
-    await writing(page, 'POST', () => page.keyboard.press('Enter'))
+    await writing(page, 'create', () => page.keyboard.press('Enter'))
     expect(await isFocused(nameInput(page))).toBe(true)
 
     await page.keyboard.type('Grace')
     await tabTo(page, commonEmoji(page, '🐼'))
     await page.keyboard.press('Space')
     await tabTo(page, nameInput(page), { backwards: true })
-    await writing(page, 'POST', () => page.keyboard.press('Enter'))
+    await writing(page, 'create', () => page.keyboard.press('Enter'))
 
     // The third types its emoji and submits from the emoji field.
     await page.keyboard.type('Linus')
     await tabTo(page, typedEmoji(page))
     await page.keyboard.press('ControlOrMeta+A')
     await page.keyboard.type('🐧')
-    await writing(page, 'POST', () => page.keyboard.press('Enter'))
+    await writing(page, 'create', () => page.keyboard.press('Enter'))
     expect((await shownRoster(page)).map((avatar) => avatar.name)).toEqual([
       'Ada',
       'Grace',
@@ -179,14 +182,14 @@ describe('editing the roster with the keyboard alone', () => {
     expect(await isFocused(page.getByLabel('New name for Grace'))).toBe(true)
     await page.keyboard.press('ControlOrMeta+A')
     await page.keyboard.type('Grace Hopper')
-    await writing(page, 'PATCH', () => page.keyboard.press('Enter'))
+    await writing(page, 'update', () => page.keyboard.press('Enter'))
     expect(await isFocused(button(page, 'Rename Grace Hopper'))).toBe(true)
 
     // Escape abandons a rename without a request.
     await tabTo(page, button(page, 'Rename Ada'), { backwards: true })
     await page.keyboard.press('Enter')
     await page.keyboard.type(' Lovelace')
-    const before = patches.length
+    const before = updates.length
     await page.keyboard.press('Escape')
     expect(await isFocused(button(page, 'Rename Ada'))).toBe(true)
     expect(await page.getByLabel('New name for Ada').count()).toBe(0)
@@ -199,29 +202,29 @@ describe('editing the roster with the keyboard alone', () => {
     await page.keyboard.press('Escape')
     expect(await emojiToggle.getAttribute('aria-expanded')).toBe('false')
     expect(await isFocused(emojiToggle)).toBe(true)
-    expect(patches.length).toBe(before)
+    expect(updates.length).toBe(before)
 
     await page.keyboard.press('Enter')
     await tabTo(page, button(page, 'Use 🦉 for Grace Hopper'))
-    await writing(page, 'PATCH', () => page.keyboard.press('Space'))
+    await writing(page, 'update', () => page.keyboard.press('Space'))
     expect(await isFocused(emojiToggle)).toBe(true)
 
     // Toggle with Space.
     const adaActive = page.getByRole('checkbox', { name: 'Ada is active' })
     await tabTo(page, adaActive, { backwards: true })
-    await writing(page, 'PATCH', () => page.keyboard.press('Space'))
+    await writing(page, 'update', () => page.keyboard.press('Space'))
     expect(await adaActive.isChecked()).toBe(true)
 
     // Move Linus to the top; focus stays on a move button of his row.
     await tabTo(page, button(page, 'Move Linus up'))
-    await writing(page, 'PATCH', () => page.keyboard.press('Enter'))
+    await writing(page, 'update', () => page.keyboard.press('Enter'))
     expect(await isFocused(button(page, 'Move Linus up'))).toBe(true)
-    await writing(page, 'PATCH', () => page.keyboard.press('Enter'))
+    await writing(page, 'update', () => page.keyboard.press('Enter'))
     expect(await button(page, 'Move Linus up').isDisabled()).toBe(true)
     expect(await isFocused(button(page, 'Move Linus down'))).toBe(true)
 
     await tabTo(page, button(page, 'Move Grace Hopper up'))
-    await writing(page, 'PATCH', () => page.keyboard.press('Enter'))
+    await writing(page, 'update', () => page.keyboard.press('Enter'))
     expect((await shownRoster(page)).map((avatar) => avatar.name)).toEqual([
       'Linus',
       'Grace Hopper',
@@ -230,7 +233,7 @@ describe('editing the roster with the keyboard alone', () => {
 
     // Delete: focus goes to the roster heading, not to <body>.
     await tabTo(page, button(page, 'Delete Linus'), { backwards: true })
-    await writing(page, 'DELETE', () => page.keyboard.press('Enter'))
+    await writing(page, 'delete', () => page.keyboard.press('Enter'))
     expect(await isFocused(page.getByRole('heading', { name: 'Roster' }))).toBe(
       true,
     )
@@ -294,7 +297,7 @@ describe('two guests', () => {
 
     // The second guest's own avatar stays with the second guest.
     await nameInput(second.page).fill('Eve')
-    await writing(second.page, 'POST', () =>
+    await writing(second.page, 'create', () =>
       button(second.page, 'Add avatar').click(),
     )
 
@@ -311,18 +314,32 @@ describe('two guests', () => {
 })
 
 describe('server errors appear next to what caused them', () => {
-  /** Answers the next write of this method with an error, once. */
+  /**
+   * A guest whose browser cannot run the replica (its wasm download
+   * fails), so every write goes straight to `/api/sync` and a refusal
+   * comes back to the control that made it.
+   */
+  async function openWithoutReplica() {
+    const context = await browser.newContext({ serviceWorkers: 'block' })
+    await context.route('**/*.wasm', (route) => route.abort())
+    const page = await context.newPage()
+    const errors = watchErrors(page)
+    await page.goto(server.url)
+    await waitForHydration(page)
+    await waitForReplica(page, 'unavailable')
+    return { page, errors, close: () => context.close() }
+  }
+
+  /** Answers the next push of this kind with an error, once. */
   async function refuseNext(
     page: Page,
-    method: string,
+    kind: WriteKind,
     status: number,
     error: { code: string; message: string; field?: string },
   ) {
     let refused = false
-    await page.route('**/api/avatars**', (route) => {
-      if (refused || route.request().method() !== method) {
-        return route.fallback()
-      }
+    await page.route('**/api/sync', (route) => {
+      if (refused || !pushes(route.request(), kind)) return route.fallback()
       refused = true
       return route.fulfill({
         status,
@@ -332,17 +349,22 @@ describe('server errors appear next to what caused them', () => {
     })
   }
 
-  /** The console line Chromium prints for any failed response. */
+  /**
+   * The errors left once the console lines Chromium prints for the
+   * refused response and the aborted wasm download are set aside.
+   */
   function onlyRefusals(errors: string[], status: number) {
     return errors.filter(
-      (error) => !error.includes(`responded with a status of ${status}`),
+      (error) =>
+        !error.includes(`responded with a status of ${status}`) &&
+        !/Failed to load resource.*\.wasm/.test(error),
     )
   }
 
   it('shows a refused rename under the name field of that avatar, then saves once fixed', async () => {
-    const { page, errors, close } = await openRoster(browser, server.url)
+    const { page, errors, close } = await openWithoutReplica()
     await seed(page, ['Ada', 'Bob'])
-    await refuseNext(page, 'PATCH', 400, {
+    await refuseNext(page, 'update', 400, {
       code: 'mutation/invalid',
       message: 'that name is reserved',
       field: 'name',
@@ -350,7 +372,7 @@ describe('server errors appear next to what caused them', () => {
 
     await button(page, 'Rename Ada').click()
     await page.getByLabel('New name for Ada').fill('Admin')
-    await writing(page, 'PATCH', () =>
+    await writing(page, 'update', () =>
       button(page, 'Save name for Ada').click(),
     )
 
@@ -371,7 +393,7 @@ describe('server errors appear next to what caused them', () => {
 
     await field.fill('Ada L.')
     expect(await ada.getByRole('alert').count()).toBe(0)
-    await writing(page, 'PATCH', () =>
+    await writing(page, 'update', () =>
       button(page, 'Save name for Ada').click(),
     )
     await expect
@@ -382,16 +404,16 @@ describe('server errors appear next to what caused them', () => {
   })
 
   it('shows a refused toggle in that row and puts the checkbox back', async () => {
-    const { page, errors, close } = await openRoster(browser, server.url)
+    const { page, errors, close } = await openWithoutReplica()
     await seed(page, ['Ada', 'Bob'])
-    await refuseNext(page, 'PATCH', 409, {
+    await refuseNext(page, 'update', 409, {
       code: 'space/busy',
       message: 'the roster changed meanwhile',
     })
 
     const checkbox = page.getByRole('checkbox', { name: 'Bob is active' })
     // click, not check(): the refusal may undo the tick before check() looks.
-    await writing(page, 'PATCH', () => checkbox.click())
+    await writing(page, 'update', () => checkbox.click())
 
     const bob = avatarItem(page, 'Bob')
     await expect
@@ -404,16 +426,16 @@ describe('server errors appear next to what caused them', () => {
   })
 
   it('shows a refused emoji change in that row and keeps the old emoji', async () => {
-    const { page, errors, close } = await openRoster(browser, server.url)
+    const { page, errors, close } = await openWithoutReplica()
     await seed(page, ['Ada'])
-    await refuseNext(page, 'PATCH', 400, {
+    await refuseNext(page, 'update', 400, {
       code: 'mutation/invalid',
       message: 'emoji must be exactly one emoji',
       field: 'emoji',
     })
 
     await button(page, 'Change emoji for Ada').click()
-    await writing(page, 'PATCH', () => button(page, 'Use 🦄 for Ada').click())
+    await writing(page, 'update', () => button(page, 'Use 🦄 for Ada').click())
 
     const ada = avatarItem(page, 'Ada')
     await expect
@@ -427,14 +449,14 @@ describe('server errors appear next to what caused them', () => {
   })
 
   it('puts back a row whose delete failed, with the reason in it', async () => {
-    const { page, errors, close } = await openRoster(browser, server.url)
+    const { page, errors, close } = await openWithoutReplica()
     await seed(page, ['Ada', 'Bob'])
-    await refuseNext(page, 'DELETE', 503, {
+    await refuseNext(page, 'delete', 503, {
       code: 'server/unavailable',
       message: 'try again in a minute',
     })
 
-    await writing(page, 'DELETE', () => button(page, 'Delete Bob').click())
+    await writing(page, 'delete', () => button(page, 'Delete Bob').click())
 
     const bob = avatarItem(page, 'Bob')
     await expect
@@ -449,15 +471,15 @@ describe('server errors appear next to what caused them', () => {
   })
 
   it('shows a refused add under the name field and gives the name back', async () => {
-    const { page, errors, close } = await openRoster(browser, server.url)
-    await refuseNext(page, 'POST', 400, {
+    const { page, errors, close } = await openWithoutReplica()
+    await refuseNext(page, 'create', 400, {
       code: 'mutation/invalid',
       message: 'name must not be a number',
       field: 'name',
     })
 
     await nameInput(page).fill('42')
-    await writing(page, 'POST', () => button(page, 'Add avatar').click())
+    await writing(page, 'create', () => button(page, 'Add avatar').click())
 
     const form = page.locator('form.add-form')
     await expect

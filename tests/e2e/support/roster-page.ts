@@ -6,6 +6,7 @@ import type {
   BrowserContextOptions,
   Locator,
   Page,
+  Request,
 } from 'playwright-core'
 
 import { watchErrors } from './browser'
@@ -167,25 +168,54 @@ export function viewerFromApi(
   })
 }
 
-/** Resolves when the next API write with this method has been answered. */
-export function apiWrite(
-  page: Page,
-  method: 'POST' | 'PATCH' | 'DELETE',
-): Promise<unknown> {
-  return page.waitForResponse(
-    (response) =>
-      response.request().method() === method &&
-      new URL(response.url()).pathname.startsWith('/api/avatars'),
+/** The kinds of write the UI makes, by the sync mutations they send. */
+export type WriteKind = 'create' | 'update' | 'delete'
+
+const MUTATIONS_OF: Record<WriteKind, string[]> = {
+  create: ['createAvatar'],
+  update: ['renameAvatar', 'setEmoji', 'setActive', 'moveAvatar'],
+  delete: ['deleteAvatar'],
+}
+
+/**
+ * The names of the mutations a request pushes to `/api/sync`; empty for
+ * any other request and for a round that only pulls.
+ */
+export function pushedMutations(request: Request): string[] {
+  if (request.method() !== 'POST') return []
+  if (new URL(request.url()).pathname !== '/api/sync') return []
+  try {
+    const body = request.postDataJSON() as { mutations?: { name: string }[] }
+    return (body.mutations ?? []).map((mutation) => mutation.name)
+  } catch {
+    return []
+  }
+}
+
+/** Whether a request pushes a mutation of this kind. */
+export function pushes(request: Request, kind: WriteKind): boolean {
+  return pushedMutations(request).some((name) =>
+    MUTATIONS_OF[kind].includes(name),
   )
 }
 
-/** Runs `action` and waits for the API write it causes to be answered. */
+/**
+ * Resolves when the next push carrying a write of this kind has been
+ * answered. The page writes through `/api/sync` whether its replica is
+ * ready (the engine pushes the outbox) or not (each write goes straight
+ * to the server).
+ */
+export function apiWrite(page: Page, kind: WriteKind): Promise<unknown> {
+  return page.waitForResponse((response) => pushes(response.request(), kind))
+}
+
+/** Runs `action` and waits for the push it causes to be answered. */
 export async function writing(
   page: Page,
-  method: 'POST' | 'PATCH' | 'DELETE',
+  kind: WriteKind,
   action: () => Promise<unknown>,
 ): Promise<void> {
-  const answered = apiWrite(page, method)
+  const answered = apiWrite(page, kind)
   await action()
   await answered
 }
