@@ -263,48 +263,51 @@ describe('the persisted query cache', () => {
           ((await (await fetch('/api/viewer')).json()) as { spaceId: string })
             .spaceId,
       )
-      const saved = await page.waitForFunction(
-        async (key) => {
-          const entry = await new Promise<unknown>((resolve, reject) => {
+      type SavedClient = {
+        buster: string
+        clientState: {
+          queries: { queryKey: unknown[]; state: { data: unknown } }[]
+          mutations: unknown[]
+        }
+      }
+      // Reads the app's cache entry without creating the database: opening
+      // a missing one would make an empty one the app could not use.
+      const readSaved = () =>
+        page.evaluate(async (key) => {
+          const names = (await indexedDB.databases()).map((db) => db.name)
+          if (!names.includes('rollcall-cache')) return null
+          return new Promise<unknown>((resolve, reject) => {
             const request = indexedDB.open('rollcall-cache')
             request.onerror = () => reject(request.error)
             request.onsuccess = () => {
               const db = request.result
+              if (!db.objectStoreNames.contains('queries')) {
+                db.close()
+                resolve(null)
+                return
+              }
               const read = db
                 .transaction('queries')
                 .objectStore('queries')
                 .get(key)
               read.onsuccess = () => {
                 db.close()
-                resolve(read.result)
+                resolve(read.result ?? null)
               }
             }
           })
-          const client = entry as {
-            buster: string
-            clientState: {
-              queries: { queryKey: unknown[]; state: { data: unknown } }[]
-              mutations: unknown[]
-            }
-          } | null
-          const roster = client?.clientState.queries.find(
+        }, `query-cache:${spaceId}`) as Promise<SavedClient | null>
+      const shownIn = (saved: SavedClient | null) =>
+        (
+          saved?.clientState.queries.find(
             (query) => query.queryKey[0] === 'roster',
-          )
-          const names = (
-            roster?.state.data as { name: string }[] | undefined
-          )?.map((avatar) => avatar.name)
-          return names?.includes('Cached') ? client : false
-        },
-        `query-cache:${spaceId}`,
-        { timeout: 15_000 },
-      )
-      const client = (await saved.jsonValue()) as {
-        buster: string
-        clientState: {
-          queries: { queryKey: unknown[] }[]
-          mutations: unknown[]
-        }
-      }
+          )?.state.data as { name: string }[] | undefined
+        )?.map((avatar) => avatar.name) ?? []
+      await expect
+        .poll(async () => shownIn(await readSaved()), { timeout: 15_000 })
+        .toContain('Cached')
+      const client = await readSaved()
+      if (!client) throw new Error('no cache entry')
       expect(client.buster).toMatch(/^schema-\d+:/)
       expect(client.clientState.mutations).toEqual([])
       expect(client.clientState.queries.map((query) => query.queryKey)).toEqual(
