@@ -31,9 +31,13 @@ export const AUTH_BASE_PATH = '/api/auth'
  * or password was wrong.
  */
 export class SignInRefused extends CredentialsSignin {
-  constructor(code: string, message: string) {
-    super(message)
+  /** What to tell the person (Auth.js decorates `message`). */
+  readonly detail: string
+
+  constructor(code: string, detail: string) {
+    super(detail)
     this.code = code
+    this.detail = detail
   }
 }
 
