@@ -16,6 +16,9 @@ export default defineConfig({
     include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
     setupFiles: ['tests/support/setup.ts'],
     environment: 'node',
+    // next-auth imports `next/server` without an extension, which Node's
+    // own resolver refuses; let Vite resolve it instead.
+    server: { deps: { inline: ['next-auth'] } },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // PGlite instances are heavy; two cores, two workers.

@@ -1,6 +1,7 @@
 import { loadRoster } from '@/app/server/roster.server'
 import { getViewer } from '@/lib/viewer.server'
 
+import { AccountBar } from './account/account-bar'
 import { ReplicaNote } from './replica/replica-note'
 import { SyncInspector } from './replica/sync-inspector'
 import { Roster } from './roster/roster'
@@ -16,6 +17,7 @@ export default async function HomePage() {
     <main className="page">
       <header className="page-header">
         <h1>Rollcall</h1>
+        <AccountBar kind={viewer?.kind ?? null} />
         <ReplicaNote />
       </header>
       <Roster

@@ -83,3 +83,21 @@ function cookieName(pair: string): string {
   const equals = pair.indexOf('=')
   return (equals === -1 ? pair : pair.slice(0, equals)).trim()
 }
+
+/** Auth.js's session cookie where `Secure` cookies are allowed. */
+export const SECURE_SESSION_COOKIE = '__Secure-authjs.session-token'
+/** Auth.js's session cookie on plain-HTTP deployments. */
+export const PLAIN_SESSION_COOKIE = 'authjs.session-token'
+
+/**
+ * The Auth.js session cookie's name. Like the guest cookie's, decided from
+ * the configured public URL (Auth.js is told `useSecureCookies` to match),
+ * never from the request's protocol.
+ */
+export function sessionCookieName(
+  appUrl: string,
+): typeof SECURE_SESSION_COOKIE | typeof PLAIN_SESSION_COOKIE {
+  return allowsSecureCookie(appUrl)
+    ? SECURE_SESSION_COOKIE
+    : PLAIN_SESSION_COOKIE
+}

@@ -46,6 +46,27 @@ const envSchema = z.object({
     .min(0)
     .default(30 * 24 * 60 * 60),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  /**
+   * Reverse proxies in front of the app that append to X-Forwarded-For; the
+   * client's address is the entry this many places from the right.
+   */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
+  /** Sign-in and sign-up attempts allowed per client address per window. */
+  AUTH_MAX_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
+  /** Sign-in attempts allowed per account (email) per window. */
+  AUTH_MAX_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+  /** The rate limit's window, in seconds. */
+  AUTH_ATTEMPT_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .default(15 * 60),
+  /** GitHub OAuth app; the provider is on when both are set. */
+  AUTH_GITHUB_ID: z.string().trim().min(1).optional(),
+  AUTH_GITHUB_SECRET: z.string().trim().min(1).optional(),
+  /** Google OAuth client; the provider is on when both are set. */
+  AUTH_GOOGLE_ID: z.string().trim().min(1).optional(),
+  AUTH_GOOGLE_SECRET: z.string().trim().min(1).optional(),
 })
 
 export type Env = z.infer<typeof envSchema>

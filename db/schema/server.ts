@@ -1,5 +1,7 @@
 import {
   bigint,
+  index,
+  integer,
   pgTable,
   primaryKey,
   text,
@@ -62,4 +64,66 @@ export const syncRefusals = pgTable(
       .defaultNow(),
   },
   (table) => [primaryKey({ columns: [table.clientId, table.mutationId] })],
+)
+
+/**
+ * A person with an account. `email` is stored trimmed and lower-cased;
+ * `passwordHash` is absent for accounts that only sign in through OAuth.
+ * Each user owns one space, created with the user.
+ */
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').unique(),
+  name: text('name').notNull(),
+  passwordHash: text('password_hash'),
+  spaceId: text('space_id').notNull().unique(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' })
+    .notNull()
+    .defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' })
+    .notNull()
+    .defaultNow(),
+})
+
+/**
+ * An OAuth identity linked to a user. No provider tokens are kept: the app
+ * only needs to know who signed in.
+ */
+export const linkedAccounts = pgTable(
+  'linked_accounts',
+  {
+    provider: text('provider').notNull(),
+    providerAccountId: text('provider_account_id').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' })
+      .notNull()
+      .defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.provider, table.providerAccountId] }),
+    index('linked_accounts_user_id_idx').on(table.userId),
+  ],
+)
+
+/**
+ * Sign-in and sign-up attempts counted per key (a hashed client address or
+ * a hashed email) in fixed windows. In the database, so the limit holds
+ * across server instances.
+ */
+export const loginAttempts = pgTable(
+  'login_attempts',
+  {
+    key: text('key').notNull(),
+    windowStart: timestamp('window_start', {
+      withTimezone: true,
+      mode: 'date',
+    }).notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (table) => [
+    primaryKey({ columns: [table.key, table.windowStart] }),
+    index('login_attempts_window_start_idx').on(table.windowStart),
+  ],
 )

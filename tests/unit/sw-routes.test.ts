@@ -116,3 +116,25 @@ describe('asset stems', () => {
     expect(assetStem(new URL(path, ORIGIN))).toBeNull()
   })
 })
+
+describe('accounts and the service worker', () => {
+  it.each([
+    ['/api/auth/session', 'GET', 'cors'],
+    ['/api/auth/csrf', 'GET', 'cors'],
+    ['/api/auth/providers', 'GET', 'cors'],
+    ['/api/auth/callback/credentials', 'POST', 'cors'],
+    ['/api/auth/signin/github', 'GET', 'navigate'],
+    ['/sign-in', 'POST', 'cors'],
+    ['/sign-in?_rsc=abc', 'GET', 'cors'],
+  ])('leaves %s (%s, %s) to the network, uncached', (path, method, mode) => {
+    expect(kind(path, { method, mode })).toBe('network')
+  })
+
+  it('loads the sign-in and sign-up pages from the network only', () => {
+    expect(kind('/sign-in', { mode: 'navigate' })).toBe('navigation')
+    expect(kind('/sign-up', { mode: 'navigate' })).toBe('navigation')
+    expect(offlineFallbackFor(new URL('/sign-in', ORIGIN))).toBe(
+      SHELL_PAGES.offline,
+    )
+  })
+})

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
+import { encode } from 'next-auth/jwt'
+
 import { GET } from '@/app/api/viewer/route'
 import { resetEnvForTests } from '@/lib/env'
 import { mintGuestToken } from '@/lib/guest-token'
@@ -105,6 +107,59 @@ describe('getViewer', () => {
     await expect(requireViewer()).rejects.toMatchObject({
       code: 'viewer/unknown',
       status: 401,
+    })
+  })
+})
+
+describe('getViewer with a session', () => {
+  const SESSION = '__Secure-authjs.session-token'
+  const USER = {
+    sub: '0b6c1f0e-7d4e-4c39-9a51-3f2e8d7c6b5a',
+    name: 'Ann Example',
+    email: 'ann@example.com',
+    spaceId: '5d0c2b7e-1f3a-4e8d-b6c9-7a2f1e0d3c4b',
+  }
+  const session = (secret = SECRET) =>
+    encode({ token: USER, secret, salt: SESSION })
+
+  it('answers the signed-in user and the user’s space, before any guest cookie', async () => {
+    jar.set('__Host-guest', await token())
+    jar.set(SESSION, await session())
+
+    await expect(getViewer()).resolves.toEqual({
+      kind: 'user',
+      userId: USER.sub,
+      spaceId: USER.spaceId,
+      label: 'Ann Example',
+      email: 'ann@example.com',
+    })
+  })
+
+  it.each([
+    ['tampered', async () => (await session()).replace(/\.(.)/, '.A$1')],
+    ['from a foreign secret', () => session('foreign-secret-'.padEnd(48, 'f'))],
+    ['garbage', async () => 'not-a-session'],
+  ])('falls back to the guest for a %s session cookie', async (_, make) => {
+    jar.set('__Host-guest', await token())
+    jar.set(SESSION, await make())
+
+    await expect(getViewer()).resolves.toEqual({
+      kind: 'guest',
+      spaceId: GUEST,
+      label: 'Guest 3f2a',
+    })
+  })
+
+  it('answers the user through GET /api/viewer', async () => {
+    jar.set(SESSION, await session())
+
+    const response = await GET()
+
+    expect(response.status).toBe(200)
+    await expect(response.json()).resolves.toEqual({
+      kind: 'user',
+      spaceId: USER.spaceId,
+      label: 'Ann Example',
     })
   })
 })

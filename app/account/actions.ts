@@ -1,0 +1,130 @@
+'use server'
+
+import { CredentialsSignin } from 'next-auth'
+import { headers } from 'next/headers'
+
+import { loginLimits, SignInRefused, signIn, signOut } from '@/auth'
+import { signUp } from '@/app/server/accounts.server'
+import { getDatabase } from '@/app/server/database.server'
+import {
+  fieldErrors,
+  signInInput,
+  signUpInput,
+  WRONG_CREDENTIALS,
+} from '@/lib/account-input'
+import { clientAddress } from '@/lib/client-address'
+import { getEnv } from '@/lib/env'
+import { isAppError } from '@/lib/errors'
+import { createLogger } from '@/lib/logger'
+
+import type { AccountFormState } from './form-state'
+
+const log = createLogger('auth')
+
+function text(form: FormData, name: string): string | undefined {
+  const value = form.get(name)
+  return typeof value === 'string' ? value : undefined
+}
+
+function refused(
+  code: string,
+  values: { name?: string; email?: string },
+  errors: { fieldErrors?: Record<string, string>; formError?: string },
+): AccountFormState {
+  return {
+    status: 'refused',
+    code,
+    fieldErrors: errors.fieldErrors ?? {},
+    formError: errors.formError,
+    values,
+  }
+}
+
+/**
+ * Signs in through Auth.js's credentials provider (which checks the
+ * password and the rate limits) and sets the session cookie.
+ */
+async function signInWith(
+  email: string,
+  password: string,
+  values: { name?: string; email?: string },
+): Promise<AccountFormState> {
+  try {
+    await signIn('credentials', { email, password, redirect: false })
+    return { status: 'signed-in' }
+  } catch (error) {
+    if (error instanceof SignInRefused && error.code === 'auth/rate-limited') {
+      return refused(error.code, values, {
+        formError: `Too many sign-in attempts: ${error.detail}.`,
+      })
+    }
+    if (error instanceof CredentialsSignin) {
+      return refused('auth/wrong-credentials', values, {
+        formError: WRONG_CREDENTIALS,
+      })
+    }
+    throw error
+  }
+}
+
+/** The sign-in form's action: email and password. */
+export async function signInAction(
+  _previous: AccountFormState,
+  form: FormData,
+): Promise<AccountFormState> {
+  const input = { email: text(form, 'email'), password: text(form, 'password') }
+  const values = { email: input.email }
+  const parsed = signInInput.safeParse(input)
+  if (!parsed.success) {
+    return refused('auth/invalid-input', values, {
+      fieldErrors: fieldErrors(parsed.error),
+    })
+  }
+  return signInWith(parsed.data.email, parsed.data.password, values)
+}
+
+/** The sign-up form's action: creates the account, then signs it in. */
+export async function signUpAction(
+  _previous: AccountFormState,
+  form: FormData,
+): Promise<AccountFormState> {
+  const input = {
+    name: text(form, 'name'),
+    email: text(form, 'email'),
+    password: text(form, 'password'),
+  }
+  const values = { name: input.name, email: input.email }
+  const parsed = signUpInput.safeParse(input)
+  if (!parsed.success) {
+    return refused('auth/invalid-input', values, {
+      fieldErrors: fieldErrors(parsed.error),
+    })
+  }
+
+  const env = getEnv()
+  const address = clientAddress(await headers(), env.TRUSTED_PROXY_HOPS)
+  try {
+    const user = await signUp(await getDatabase(), parsed.data, {
+      address,
+      limits: loginLimits(env),
+    })
+    log.info(`new account ${user.id}`)
+  } catch (error) {
+    if (!isAppError(error) || error.status >= 500) throw error
+    const field = error.field
+    return refused(error.code, values, {
+      fieldErrors: field ? { [field]: capitalize(error.message) } : {},
+      formError: field ? undefined : `${capitalize(error.message)}.`,
+    })
+  }
+  return signInWith(parsed.data.email, parsed.data.password, values)
+}
+
+/** Ends the session. TODO(#5): deliver pending changes and wipe first. */
+export async function signOutAction(): Promise<void> {
+  await signOut({ redirect: false })
+}
+
+function capitalize(message: string): string {
+  return message.charAt(0).toUpperCase() + message.slice(1)
+}

@@ -1,0 +1,17 @@
+/** What a sign-up or sign-in form shows after the server answered. */
+export type AccountFormState =
+  | { status: 'idle' }
+  | { status: 'signed-in' }
+  | {
+      status: 'refused'
+      /** A stable code, e.g. `auth/wrong-credentials`. */
+      code: string
+      /** Messages to show beside their fields. */
+      fieldErrors: Record<string, string>
+      /** A message for the whole form, if any. */
+      formError?: string
+      /** What was typed, given back (never the password). */
+      values: { name?: string; email?: string }
+    }
+
+export const IDLE: AccountFormState = { status: 'idle' }

@@ -1,0 +1,172 @@
+import NextAuth, { CredentialsSignin, type NextAuthConfig } from 'next-auth'
+import type { Provider } from 'next-auth/providers'
+import Credentials from 'next-auth/providers/credentials'
+import GitHub from 'next-auth/providers/github'
+import Google from 'next-auth/providers/google'
+
+import {
+  type AccountUser,
+  checkCredentials,
+  findOrCreateOAuthUser,
+} from '@/app/server/accounts.server'
+import { getDatabase } from '@/app/server/database.server'
+import type { LoginLimits } from '@/app/server/login-limit.server'
+import { clientAddress } from '@/lib/client-address'
+import { allowsSecureCookie } from '@/lib/cookie-policy'
+import { type Env, getEnv } from '@/lib/env'
+import { isAppError } from '@/lib/errors'
+import { createLogger } from '@/lib/logger'
+import { getSecrets } from '@/lib/secrets.server'
+import { readSessionClaims, sessionClaims } from '@/lib/session-token'
+
+const log = createLogger('auth')
+
+/** Where Auth.js answers; the catch-all route lives under it. */
+export const AUTH_BASE_PATH = '/api/auth'
+
+/**
+ * A refused email + password sign-in. `code` is one of ours
+ * (`auth/wrong-credentials`, `auth/rate-limited`, `auth/invalid-input`);
+ * Auth.js puts it in the error redirect, so it never says which of email
+ * or password was wrong.
+ */
+export class SignInRefused extends CredentialsSignin {
+  /** What to tell the person (Auth.js decorates `message`). */
+  readonly detail: string
+
+  constructor(code: string, detail: string) {
+    super(detail)
+    this.code = code
+    this.detail = detail
+  }
+}
+
+export function loginLimits(env: Env): LoginLimits {
+  return {
+    perAddress: env.AUTH_MAX_ATTEMPTS_PER_ADDRESS,
+    perAccount: env.AUTH_MAX_ATTEMPTS_PER_ACCOUNT,
+    windowSeconds: env.AUTH_ATTEMPT_WINDOW_SECONDS,
+  }
+}
+
+/**
+ * The sign-in methods: email + password always (it needs no network);
+ * GitHub and Google only when both of their variables are set.
+ */
+export function authProviders(env: Env): Provider[] {
+  const providers: Provider[] = [
+    Credentials({
+      id: 'credentials',
+      name: 'Email and password',
+      credentials: { email: {}, password: {} },
+      authorize: (credentials, request) =>
+        authorizePassword(env, credentials, request),
+    }),
+  ]
+  if (env.AUTH_GITHUB_ID && env.AUTH_GITHUB_SECRET) {
+    providers.push(
+      GitHub({
+        clientId: env.AUTH_GITHUB_ID,
+        clientSecret: env.AUTH_GITHUB_SECRET,
+      }),
+    )
+  }
+  if (env.AUTH_GOOGLE_ID && env.AUTH_GOOGLE_SECRET) {
+    providers.push(
+      Google({
+        clientId: env.AUTH_GOOGLE_ID,
+        clientSecret: env.AUTH_GOOGLE_SECRET,
+      }),
+    )
+  }
+  return providers
+}
+
+async function authorizePassword(
+  env: Env,
+  credentials: Partial<Record<string, unknown>>,
+  request: Request,
+): Promise<AccountUser> {
+  const address = clientAddress(request.headers, env.TRUSTED_PROXY_HOPS)
+  try {
+    return await checkCredentials(
+      await getDatabase(),
+      { email: credentials.email, password: credentials.password },
+      { address, limits: loginLimits(env) },
+    )
+  } catch (error) {
+    if (isAppError(error) && error.status < 500) {
+      throw new SignInRefused(error.code, error.message)
+    }
+    throw error
+  }
+}
+
+/**
+ * Auth.js's configuration for one request. Sessions are JWTs (set
+ * explicitly: adding an adapter later must not silently switch to database
+ * sessions), encrypted with keys Auth.js derives from the same secrets as
+ * the guest token, the first encrypting and all decrypting. See ADR 010.
+ */
+export function authConfig(
+  env: Env,
+  secrets: readonly string[],
+): NextAuthConfig {
+  const appUrl = new URL(env.APP_URL)
+  return {
+    basePath: AUTH_BASE_PATH,
+    secret: [...secrets],
+    // The host is trusted because the route rewrites every request to the
+    // configured APP_URL before Auth.js sees it (app/api/auth/...).
+    trustHost: true,
+    useSecureCookies: allowsSecureCookie(env.APP_URL),
+    session: { strategy: 'jwt' },
+    providers: authProviders(env),
+    pages: { signIn: '/sign-in', error: '/sign-in' },
+    callbacks: {
+      async jwt({ token, user, account }) {
+        if (!user) return readSessionClaims(token)
+        if (account && (account.type === 'oauth' || account.type === 'oidc')) {
+          const linked = await findOrCreateOAuthUser(await getDatabase(), {
+            provider: account.provider,
+            providerAccountId: account.providerAccountId,
+            email: user.email,
+            name: user.name,
+          })
+          return sessionClaims(linked)
+        }
+        return sessionClaims(user as AccountUser)
+      },
+      session({ session, token }) {
+        const claims = readSessionClaims(token)
+        return {
+          expires: session.expires,
+          user: { name: claims?.name ?? null, email: claims?.email ?? null },
+        } as typeof session
+      },
+      redirect({ url }) {
+        const target = new URL(url, appUrl)
+        return target.origin === appUrl.origin ? target.href : appUrl.href
+      },
+    },
+    logger: {
+      error(error) {
+        // A refused sign-in is an answer, not a fault.
+        if (error instanceof CredentialsSignin) {
+          log.debug(`sign-in refused: ${error.code}`)
+          return
+        }
+        log.error('auth.js error', error)
+      },
+      warn(code) {
+        log.warn(`auth.js warning: ${code}`)
+      },
+      // Auth.js's debug details include request bodies (passwords).
+      debug() {},
+    },
+  }
+}
+
+export const { handlers, auth, signIn, signOut } = NextAuth(async () =>
+  authConfig(getEnv(), await getSecrets()),
+)
