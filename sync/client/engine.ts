@@ -236,6 +236,8 @@ export class SyncEngine {
   #lane: Promise<unknown> = Promise.resolve()
   /** A round queued behind the running one, which later calls join. */
   #queuedRound: Promise<RoundResult> | undefined
+  /** Whether a `sync()` caller, not only the loop, waits for that round. */
+  #queuedRoundAsked = false
 
   #started = false
   #timer: ReturnType<typeof setTimeout> | undefined
@@ -372,9 +374,22 @@ export class SyncEngine {
    * always gets a round that started after it was made.
    */
   sync(): Promise<RoundResult> {
+    return this.#queueRound(true)
+  }
+
+  /**
+   * Queues a round (or joins the queued one). A round only the loop asked
+   * for does not run if the loop was stopped while it waited: a pause must
+   * hold back the writes made after it.
+   */
+  #queueRound(asked: boolean): Promise<RoundResult> {
+    if (asked) this.#queuedRoundAsked = true
     if (this.#queuedRound) return this.#queuedRound
     const round = this.#enqueue(() => {
       this.#queuedRound = undefined
+      const wanted = this.#queuedRoundAsked || this.#started
+      this.#queuedRoundAsked = false
+      if (!wanted) throw new LoopStopped()
       return this.#round({ transport: this.#transport })
     })
     this.#queuedRound = round
@@ -403,7 +418,10 @@ export class SyncEngine {
     this.#schedule(0)
   }
 
-  /** Stops the background loop; a round already running completes. */
+  /**
+   * Stops the background loop. A round already running completes; one the
+   * loop queued behind it does not run.
+   */
   stop(): void {
     this.#started = false
     this.#clearTimer()
@@ -692,10 +710,11 @@ export class SyncEngine {
 
   async #tick() {
     try {
-      const result = await this.sync()
+      const result = await this.#queueRound(false)
       this.#failures = 0
       this.#schedule(result.more ? 0 : this.#options.pollIntervalMs)
     } catch (error) {
+      if (error instanceof LoopStopped) return
       this.#failures++
       if (this.#mismatch) return
       if (isRetryable(error)) {
@@ -737,6 +756,14 @@ export class SyncEngine {
         log.error('a sync listener threw', error)
       }
     }
+  }
+}
+
+/** The loop's queued round, dropped because the loop stopped meanwhile. */
+class LoopStopped extends Error {
+  constructor() {
+    super('the sync loop stopped before its round began')
+    this.name = 'LoopStopped'
   }
 }
 
