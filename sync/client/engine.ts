@@ -240,6 +240,8 @@ export class SyncEngine {
   #queuedRoundAsked = false
 
   #started = false
+  /** The round a tick of the loop waits for; ticks that join it add nothing. */
+  #tickRound: Promise<RoundResult> | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   #timerDue = 0
   #failures = 0
@@ -709,8 +711,14 @@ export class SyncEngine {
   }
 
   async #tick() {
+    // Several triggers (a write, a poke, the timer) can meet on one queued
+    // round: the first tick to wait for it answers for its outcome, so a
+    // failed round counts once.
+    const round = this.#queueRound(false)
+    if (round === this.#tickRound) return
+    this.#tickRound = round
     try {
-      const result = await this.#queueRound(false)
+      const result = await round
       this.#failures = 0
       this.#schedule(result.more ? 0 : this.#options.pollIntervalMs)
     } catch (error) {
@@ -729,6 +737,8 @@ export class SyncEngine {
       log.warn(`round refused for good (${describe(error)}), pausing`)
       this.#emitFailure(error, null)
       this.#emit((listener) => listener.onError?.(error))
+    } finally {
+      if (this.#tickRound === round) this.#tickRound = undefined
     }
   }
 

@@ -218,6 +218,43 @@ describe('the background loop', () => {
     expect(calls).toHaveLength(3)
   })
 
+  it('counts a failed round once, however many triggers waited for it', async () => {
+    const { engine, calls, failures, holds } = await startEngine()
+    const retries: (number | null)[] = []
+    engine.subscribe({
+      onRoundFailed: (failure) => retries.push(failure.retryInMs),
+    })
+    engine.start()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(calls).toHaveLength(1)
+
+    // A slow round is on the wire; a write, then a poke, ask for the next.
+    let answer!: () => void
+    holds.push(new Promise<void>((resolve) => (answer = resolve)))
+    const running = engine.sync()
+    await vi.advanceTimersByTimeAsync(0)
+    await engine.mutate('createAvatar', {
+      id: randomUUID(),
+      emoji: '🦊',
+      name: 'Fox',
+    })
+    await vi.advanceTimersByTimeAsync(100)
+    engine.requestSync()
+    await vi.advanceTimersByTimeAsync(100)
+
+    failures.push(undefined, offline())
+    answer()
+    await running
+    await vi.advanceTimersByTimeAsync(0)
+    expect(calls).toHaveLength(3)
+    expect(engine.failures).toBe(1)
+    // The first retry's delay (cap 1000, jitter 0.5), reported once.
+    expect(retries).toEqual([750])
+    await vi.advanceTimersByTimeAsync(750)
+    expect(calls).toHaveLength(4)
+    engine.stop()
+  })
+
   it('runs no round after stop()', async () => {
     const { engine, calls, failures } = await startEngine()
     failures.push(offline())
