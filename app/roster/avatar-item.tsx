@@ -1,8 +1,10 @@
 'use client'
 
 import {
+  startTransition,
   useEffect,
   useId,
+  useOptimistic,
   useRef,
   useState,
   type FormEvent,
@@ -64,6 +66,10 @@ export function AvatarItem({
   const [emojiOpen, setEmojiOpen] = useState(false)
   const [emojiDraft, setEmojiDraft] = useState(avatar.emoji)
   const [emojiProblem, setEmojiProblem] = useState<string | null>(null)
+  // The query cache tells the roster of a write one task after the click,
+  // and React puts a controlled checkbox back to its prop when the click
+  // ends: without this the tick would flip back until then.
+  const [shownActive, showActive] = useOptimistic(avatar.isActive)
 
   const nameInputRef = useRef<HTMLInputElement>(null)
   const renameRef = useRef<HTMLButtonElement>(null)
@@ -213,7 +219,11 @@ export function AvatarItem({
 
   function toggleActive(isActive: boolean) {
     clearErrors()
-    setActive.mutate({ id, isActive })
+    startTransition(async () => {
+      showActive(isActive)
+      // A refusal shows through `setActive.error`; the roster rolls back.
+      await setActive.mutateAsync({ id, isActive }).catch(() => {})
+    })
   }
 
   function moveBy(direction: MoveDirection) {
@@ -238,7 +248,7 @@ export function AvatarItem({
       className="avatar-item"
       data-testid="avatar-item"
       data-avatar-id={id}
-      data-active={avatar.isActive ? 'true' : undefined}
+      data-active={shownActive ? 'true' : undefined}
     >
       <div className="avatar-main">
         <button
@@ -345,7 +355,7 @@ export function AvatarItem({
         <label className="active-toggle">
           <input
             type="checkbox"
-            checked={avatar.isActive}
+            checked={shownActive}
             onChange={(event) => toggleActive(event.target.checked)}
             aria-label={`${name} is active`}
           />

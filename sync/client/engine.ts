@@ -236,8 +236,12 @@ export class SyncEngine {
   #lane: Promise<unknown> = Promise.resolve()
   /** A round queued behind the running one, which later calls join. */
   #queuedRound: Promise<RoundResult> | undefined
+  /** Whether a `sync()` caller, not only the loop, waits for that round. */
+  #queuedRoundAsked = false
 
   #started = false
+  /** The round a tick of the loop waits for; ticks that join it add nothing. */
+  #tickRound: Promise<RoundResult> | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   #timerDue = 0
   #failures = 0
@@ -372,9 +376,22 @@ export class SyncEngine {
    * always gets a round that started after it was made.
    */
   sync(): Promise<RoundResult> {
+    return this.#queueRound(true)
+  }
+
+  /**
+   * Queues a round (or joins the queued one). A round only the loop asked
+   * for does not run if the loop was stopped while it waited: a pause must
+   * hold back the writes made after it.
+   */
+  #queueRound(asked: boolean): Promise<RoundResult> {
+    if (asked) this.#queuedRoundAsked = true
     if (this.#queuedRound) return this.#queuedRound
     const round = this.#enqueue(() => {
       this.#queuedRound = undefined
+      const wanted = this.#queuedRoundAsked || this.#started
+      this.#queuedRoundAsked = false
+      if (!wanted) throw new LoopStopped()
       return this.#round({ transport: this.#transport })
     })
     this.#queuedRound = round
@@ -403,7 +420,10 @@ export class SyncEngine {
     this.#schedule(0)
   }
 
-  /** Stops the background loop; a round already running completes. */
+  /**
+   * Stops the background loop. A round already running completes; one the
+   * loop queued behind it does not run.
+   */
   stop(): void {
     this.#started = false
     this.#clearTimer()
@@ -691,11 +711,18 @@ export class SyncEngine {
   }
 
   async #tick() {
+    // Several triggers (a write, a poke, the timer) can meet on one queued
+    // round: the first tick to wait for it answers for its outcome, so a
+    // failed round counts once.
+    const round = this.#queueRound(false)
+    if (round === this.#tickRound) return
+    this.#tickRound = round
     try {
-      const result = await this.sync()
+      const result = await round
       this.#failures = 0
       this.#schedule(result.more ? 0 : this.#options.pollIntervalMs)
     } catch (error) {
+      if (error instanceof LoopStopped) return
       this.#failures++
       if (this.#mismatch) return
       if (isRetryable(error)) {
@@ -710,6 +737,8 @@ export class SyncEngine {
       log.warn(`round refused for good (${describe(error)}), pausing`)
       this.#emitFailure(error, null)
       this.#emit((listener) => listener.onError?.(error))
+    } finally {
+      if (this.#tickRound === round) this.#tickRound = undefined
     }
   }
 
@@ -737,6 +766,14 @@ export class SyncEngine {
         log.error('a sync listener threw', error)
       }
     }
+  }
+}
+
+/** The loop's queued round, dropped because the loop stopped meanwhile. */
+class LoopStopped extends Error {
+  constructor() {
+    super('the sync loop stopped before its round began')
+    this.name = 'LoopStopped'
   }
 }
 

@@ -248,6 +248,41 @@ describe('the browser replica', () => {
   )
 })
 
+describe('editing on the replica', () => {
+  it(
+    'shows a tick at once, while the replica is still writing it',
+    async () => {
+      await newContext()
+      const page = await open()
+      await waitForReplica(page, 'ready')
+      await addAvatar(page, 'Tick')
+      await waitForAvatar(page, 'Tick')
+      await waitForPending(page, 0)
+
+      for (const wanted of [true, false]) {
+        // Read as soon as the click's handlers have run, before any timer.
+        const shown = await page.evaluate(() => {
+          const box = document.querySelector<HTMLInputElement>(
+            'input[aria-label="Tick is active"]',
+          )!
+          box.click()
+          return box.checked
+        })
+        expect(shown).toBe(wanted)
+        await waitForPending(page, 0)
+        expect(await page.getByLabel('Tick is active').isChecked()).toBe(wanted)
+      }
+      await eventuallyOnServer(context, server, (rows) =>
+        expect(rows.map((row) => [row.name, row.isActive])).toEqual([
+          ['Tick', false],
+        ]),
+      )
+      expect(unexpected(errors.flat())).toEqual([])
+    },
+    SLOW,
+  )
+})
+
 describe('the persisted query cache', () => {
   it(
     'keeps the viewer and the roster in IndexedDB per space, without mutations, and not in web storage',

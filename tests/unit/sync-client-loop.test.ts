@@ -44,9 +44,12 @@ describe('backoffDelay', () => {
 function scriptedTransport() {
   const calls: { at: number; request: SyncRequest }[] = []
   const failures: unknown[] = []
+  /** Answers wait for these, one per call, while there are any. */
+  const holds: Promise<void>[] = []
   let acked = 0
   const transport: SyncTransport = async (request) => {
     calls.push({ at: Date.now(), request })
+    await holds.shift()
     const failure = failures.shift()
     if (failure) throw failure
     acked = request.mutations.at(-1)?.id ?? acked
@@ -61,7 +64,7 @@ function scriptedTransport() {
     }
     return response
   }
-  return { transport, calls, failures }
+  return { transport, calls, failures, holds }
 }
 
 const offline = () =>
@@ -179,6 +182,76 @@ describe('the background loop', () => {
     expect(calls.map((c) => c.request.mutations.length)).toEqual([0, 1])
     // Well before any retry or poll would have run.
     expect(calls[1]!.at - calls[0]!.at).toBeLessThan(backoff.baseMs / 2)
+    engine.stop()
+  })
+
+  it('drops a round the loop queued behind a running one when stopped meanwhile', async () => {
+    const { engine, calls, holds } = await startEngine()
+    engine.start()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(calls).toHaveLength(1)
+
+    // A slow round is on the wire when a local write asks for another.
+    let answer!: () => void
+    holds.push(new Promise<void>((resolve) => (answer = resolve)))
+    const running = engine.sync()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(calls).toHaveLength(2)
+    const id = randomUUID()
+    await engine.mutate('createAvatar', { id, emoji: '🦊', name: 'Fox' })
+    await vi.advanceTimersByTimeAsync(100)
+
+    // Paused (the inspector's switch): an edit made now must stay queued.
+    engine.stop()
+    await engine.mutate('renameAvatar', { id, name: 'Vixen' })
+    answer()
+    await running
+    await vi.advanceTimersByTimeAsync(10 * 60_000)
+    expect(calls).toHaveLength(2)
+    expect((await engine.pendingMutations()).map((m) => m.name)).toEqual([
+      'createAvatar',
+      'renameAvatar',
+    ])
+
+    // An explicit round still runs while stopped.
+    await engine.sync()
+    expect(calls).toHaveLength(3)
+  })
+
+  it('counts a failed round once, however many triggers waited for it', async () => {
+    const { engine, calls, failures, holds } = await startEngine()
+    const retries: (number | null)[] = []
+    engine.subscribe({
+      onRoundFailed: (failure) => retries.push(failure.retryInMs),
+    })
+    engine.start()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(calls).toHaveLength(1)
+
+    // A slow round is on the wire; a write, then a poke, ask for the next.
+    let answer!: () => void
+    holds.push(new Promise<void>((resolve) => (answer = resolve)))
+    const running = engine.sync()
+    await vi.advanceTimersByTimeAsync(0)
+    await engine.mutate('createAvatar', {
+      id: randomUUID(),
+      emoji: '🦊',
+      name: 'Fox',
+    })
+    await vi.advanceTimersByTimeAsync(100)
+    engine.requestSync()
+    await vi.advanceTimersByTimeAsync(100)
+
+    failures.push(undefined, offline())
+    answer()
+    await running
+    await vi.advanceTimersByTimeAsync(0)
+    expect(calls).toHaveLength(3)
+    expect(engine.failures).toBe(1)
+    // The first retry's delay (cap 1000, jitter 0.5), reported once.
+    expect(retries).toEqual([750])
+    await vi.advanceTimersByTimeAsync(750)
+    expect(calls).toHaveLength(4)
     engine.stop()
   })
 
