@@ -3,6 +3,7 @@
 import { QueryClientProvider } from '@tanstack/react-query'
 import { useEffect, useState, type ReactNode } from 'react'
 
+import { IdentityFollower } from './account/identity.client'
 import { persistQueryCache } from './replica/query-persistence.client'
 import { ReplicaProvider } from './replica/replica-provider'
 import { makeQueryClient } from './roster/query-client'
@@ -15,6 +16,7 @@ export function Providers({ children }: { children: ReactNode }) {
   useEffect(() => persistQueryCache(queryClient), [queryClient])
   return (
     <QueryClientProvider client={queryClient}>
+      <IdentityFollower />
       <ReplicaProvider>{children}</ReplicaProvider>
     </QueryClientProvider>
   )

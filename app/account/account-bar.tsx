@@ -1,17 +1,71 @@
 'use client'
 
+import { useQueryClient } from '@tanstack/react-query'
 import Link from 'next/link'
-import { useTransition } from 'react'
+import { useCallback, useState, useSyncExternalStore } from 'react'
 
+import { useReplica } from '../replica/replica-context'
+import type { Viewer } from '../roster/api'
+import { viewerKeys } from '../roster/query-keys'
 import { signOutAction } from './actions'
+import { announceViewerChange, switchViewer } from './identity.client'
+import { SignOutDialog } from './sign-out-dialog'
+import { wipeViewerData } from './wipe.client'
+
+type Phase =
+  | { step: 'idle' }
+  | { step: 'delivering' }
+  | { step: 'confirm'; count: number }
+  | { step: 'signing-out' }
+  | { step: 'failed'; message: string }
+
+const UNREACHABLE =
+  'Could not reach Rollcall to sign out. Nothing was removed; try again ' +
+  'once you are online.'
 
 /**
  * Sign-up and sign-in links for a guest; a sign-out button for a user.
+ * Follows the viewer in the query cache, so a change of viewer made in
+ * another tab shows here without a reload.
  */
 export function AccountBar({ kind }: { kind: 'guest' | 'user' | null }) {
-  const [pending, start] = useTransition()
+  const current = useViewerKind() ?? kind
+  const client = useQueryClient()
+  const replica = useReplica()
+  const [phase, setPhase] = useState<Phase>({ step: 'idle' })
+  const busy = phase.step === 'delivering' || phase.step === 'signing-out'
 
-  if (kind !== 'user') {
+  const finish = useCallback(async () => {
+    setPhase({ step: 'signing-out' })
+    let next
+    try {
+      next = await signOutAction()
+    } catch {
+      setPhase({ step: 'failed', message: UNREACHABLE })
+      return
+    }
+    announceViewerChange(next.spaceId)
+    // The old roster leaves the screen and the replica closes before the
+    // wipe, which waits for the replica's database to be released.
+    switchViewer(client, next)
+    await wipeViewerData(next.spaceId)
+    // A full load, not a client navigation: every part of the page starts
+    // over as the new guest.
+    // eslint-disable-next-line @next/next/no-location-assign-relative-destination
+    window.location.assign('/')
+  }, [client])
+
+  const start = useCallback(async () => {
+    if (busy) return
+    setPhase({ step: 'delivering' })
+    // Pending changes go to the server while the session still speaks for
+    // this space; what cannot go is counted for the person to decide.
+    const left = await replica.flush().catch(() => Math.max(1, replica.pending))
+    if (left > 0) setPhase({ step: 'confirm', count: left })
+    else await finish()
+  }, [busy, replica, finish])
+
+  if (current !== 'user') {
     return (
       <nav className="account-bar" aria-label="Account">
         <Link href="/sign-up">Sign up</Link>
@@ -23,19 +77,38 @@ export function AccountBar({ kind }: { kind: 'guest' | 'user' | null }) {
     <nav className="account-bar" aria-label="Account">
       <button
         type="button"
-        disabled={pending}
-        onClick={() =>
-          start(async () => {
-            await signOutAction()
-            // A full load, not a client navigation: every part of the page (and
-            // the replica) must start over as the new viewer.
-            // eslint-disable-next-line @next/next/no-location-assign-relative-destination
-            window.location.assign('/')
-          })
-        }
+        aria-disabled={busy || undefined}
+        onClick={() => void start()}
       >
-        {pending ? 'Signing out…' : 'Sign out'}
+        {phase.step === 'delivering'
+          ? 'Syncing before sign-out…'
+          : phase.step === 'signing-out'
+            ? 'Signing out…'
+            : 'Sign out'}
       </button>
+      {phase.step === 'failed' ? (
+        <p role="alert" className="field-error">
+          {phase.message}
+        </p>
+      ) : null}
+      {phase.step === 'confirm' ? (
+        <SignOutDialog
+          count={phase.count}
+          onCancel={() => setPhase({ step: 'idle' })}
+          onConfirm={() => void finish()}
+        />
+      ) : null}
     </nav>
   )
+}
+
+/** The viewer's kind as the query cache knows it (undefined before). */
+function useViewerKind(): Viewer['kind'] | undefined {
+  const client = useQueryClient()
+  const subscribe = useCallback(
+    (onChange: () => void) => client.getQueryCache().subscribe(onChange),
+    [client],
+  )
+  const read = () => client.getQueryData<Viewer>(viewerKeys.current())?.kind
+  return useSyncExternalStore(subscribe, read, () => undefined)
 }

@@ -5,6 +5,7 @@ import { useActionState, useEffect, useId, useRef } from 'react'
 
 import { signInAction, signUpAction } from './actions'
 import { type AccountFormState, IDLE } from './form-state'
+import { announceViewerChange } from './identity.client'
 
 type Mode = 'sign-in' | 'sign-up'
 
@@ -47,6 +48,8 @@ export function AccountForm({
 
   useEffect(() => {
     if (state.status === 'signed-in') {
+      // Other tabs ask the server who they are now.
+      announceViewerChange(null)
       // A full load, not a client navigation: every part of the page (and
       // the replica) must start over as the new viewer.
       // eslint-disable-next-line @next/next/no-location-assign-relative-destination

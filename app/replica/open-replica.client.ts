@@ -34,6 +34,8 @@ const log = createLogger('replica')
 
 /** How long a tab waits for the leader to answer its request for a round. */
 const ROUND_REQUEST_TIMEOUT_MS = 15_000
+/** Rounds `flush()` runs at most before it reports what is left. */
+const FLUSH_ROUNDS = 5
 /** Attempts at a local write that a change of leader interrupted. */
 const LEADER_CHANGE_ATTEMPTS = 3
 
@@ -73,6 +75,12 @@ export interface ReplicaHandle {
    * message from other tabs); resolves with whether it succeeded.
    */
   freshRound(): Promise<boolean>
+  /**
+   * Tries to deliver the outbox now (the leader runs the rounds; another
+   * tab asks it), and resolves with how many changes are still not on the
+   * server: 0 once everything is delivered.
+   */
+  flush(): Promise<number>
   /** Resolves after the next round any tab sees complete. */
   nextRound(): Promise<void>
   /** Asks the leader for a round soon (online, focus). */
@@ -261,6 +269,14 @@ class Replica implements ReplicaHandle {
       this.#syncAnswers.set(nonce, answer)
       this.channel.postMessage({ type: 'sync', nonce })
     })
+  }
+
+  async flush(): Promise<number> {
+    for (let round = 0; round < FLUSH_ROUNDS; round++) {
+      const pending = await this.pendingCount()
+      if (pending === 0 || !(await this.freshRound())) return pending
+    }
+    return this.pendingCount()
   }
 
   nextRound(): Promise<void> {

@@ -25,6 +25,15 @@ const log = createLogger('cache')
 /** Cache events that change what would be saved (not observer traffic). */
 const SAVED_ON = new Set(['added', 'removed', 'updated'])
 
+// Set for good by sign-out: from then on this page saves nothing, so the
+// viewer it was showing is never written back once wiped.
+let suspended = false
+
+/** Stops every save in this page (sign-out is wiping the cache). */
+export function suspendQueryPersistence(): void {
+  suspended = true
+}
+
 /**
  * Keeps the query cache in IndexedDB (idb-keyval), one entry per space, so
  * a returning visitor sees their roster before the replica has booted.
@@ -48,7 +57,7 @@ export function persistQueryCache(client: QueryClient): () => void {
   const save = async () => {
     timer = undefined
     const spaceId = viewerSpace(client)
-    if (!spaceId) return
+    if (!spaceId || suspended) return
     try {
       await persistQueryClientSave({
         queryClient: client,
@@ -67,7 +76,7 @@ export function persistQueryCache(client: QueryClient): () => void {
     }
   }
   const schedule = () => {
-    if (!stopped && timer === undefined) {
+    if (!stopped && !suspended && timer === undefined) {
       timer = setTimeout(() => void save(), CACHE_THROTTLE_MS)
     }
   }

@@ -32,6 +32,11 @@ export interface ReplicaContextValue {
   requestSync(): void
   /** Pauses or resumes the network side (the inspector's switch). */
   setPaused(paused: boolean): void
+  /**
+   * Tries to put every pending change on the server now; resolves with how
+   * many are still not there (0 when all were delivered).
+   */
+  flush(): Promise<number>
   /** The replica's outbox and state, or null without a replica. */
   inspect(): Promise<ReplicaInspection | null>
 }

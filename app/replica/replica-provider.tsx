@@ -49,6 +49,9 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
   const [leader, setLeader] = useState(false)
   const [activity, setActivity] = useState<SyncActivity>(IDLE_ACTIVITY)
   const replica = useRef<RosterBackend | null>(null)
+  // The space the open replica holds: after a change of viewer, queries for
+  // the new space may run before the old replica has closed.
+  const replicaSpace = useRef<string | null>(null)
   const handleRef = useRef<ReplicaHandle | null>(null)
 
   const writer = useMemo(
@@ -121,6 +124,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       if (cancelled) return
       ready = true
       replica.current = handle.backend
+      replicaSpace.current = spaceId
       handleRef.current = handle
       setActivity(handle.activity())
       setStatus('ready')
@@ -146,10 +150,12 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
     root.replicaLeader = String(status === 'ready' && leader)
   }, [status, pending, leader])
 
-  const backend = useCallback(
-    () => replica.current ?? server ?? viewerUnknown,
-    [server],
-  )
+  const backend = useCallback(() => {
+    const current = client.getQueryData<Viewer>(viewerKeys.current())?.spaceId
+    const local = replicaSpace.current === current ? replica.current : null
+    // The server answers for the viewer in the cookie, whatever the space.
+    return local ?? server ?? viewerUnknown
+  }, [client, server])
   const [dismissedAt, setDismissedAt] = useState(0)
   const refusals = useMemo(
     () => activity.refusals.filter((refusal) => refusal.at > dismissedAt),
@@ -161,6 +167,14 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
     (paused: boolean) => handleRef.current?.setPaused(paused),
     [],
   )
+  const flush = useCallback(async () => {
+    const handle = handleRef.current
+    if (handle) return handle.flush()
+    // Before the replica is ready, writes go straight to the server.
+    if (!writer) return 0
+    await writer.idle()
+    return writer.pending
+  }, [writer])
   const inspect = useCallback(
     () => handleRef.current?.inspect() ?? Promise.resolve(null),
     [],
@@ -175,6 +189,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       dismissRefusals,
       requestSync,
       setPaused,
+      flush,
       inspect,
     }),
     [
@@ -186,6 +201,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       dismissRefusals,
       requestSync,
       setPaused,
+      flush,
       inspect,
     ],
   )

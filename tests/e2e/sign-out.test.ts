@@ -1,0 +1,338 @@
+import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { launchBrowser, watchErrors } from './support/browser'
+import { waitForWorker } from './support/pwa'
+import {
+  addAvatar,
+  databaseNames,
+  shownNames,
+  unexpected,
+  waitForAvatar,
+  waitForPending,
+  waitForReplica,
+  webStorageSizes,
+} from './support/replica'
+import { type RunningServer, startServer } from './support/server'
+
+const SECRET = 'e2e-sign-out-secret-'.padEnd(48, 'b')
+const SESSION_COOKIE = '__Secure-authjs.session-token'
+const PASSWORD = 'correct horse battery'
+const LONG = 120_000
+// Sync requests a test blocks on purpose fail loudly in the console.
+const BLOCKED = [/api\/sync/, /Failed to fetch/, /ERR_INTERNET_DISCONNECTED/]
+
+let server: RunningServer
+let browser: Browser
+
+beforeAll(async () => {
+  ;[server, browser] = await Promise.all([
+    startServer({ AUTH_SECRET: SECRET }),
+    launchBrowser(),
+  ])
+}, LONG)
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+let counter = 0
+function newEmail(): string {
+  counter += 1
+  return `leaver-${Date.now()}-${counter}@example.com`
+}
+
+type ViewerBody = { kind: string; spaceId: string; label: string }
+
+async function viewerOf(page: Page): Promise<ViewerBody> {
+  const response = await page.request.get(`${server.url}/api/viewer`)
+  return (await response.json()) as ViewerBody
+}
+
+async function signUp(page: Page, name: string, email = newEmail()) {
+  await page.goto(`${server.url}/sign-up`)
+  await page.getByLabel('Name').fill(name)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await page.waitForURL(`${server.url}/`, { timeout: 60_000 })
+  await viewerLine(page, `Signed in as ${name}`)
+  return email
+}
+
+async function viewerLine(page: Page, text: string, timeout = 60_000) {
+  await page.locator('.viewer-line', { hasText: text }).waitFor({ timeout })
+}
+
+function sessionOf(cookies: Cookie[]): Cookie {
+  const session = cookies.find(({ name }) => name === SESSION_COOKIE)
+  expect(session).toBeDefined()
+  return session!
+}
+
+/** The roster of the user the (still valid) session cookie names. */
+async function rosterOfSession(session: Cookie): Promise<string[]> {
+  const other = await browser.newContext()
+  await other.addCookies([session])
+  const response = await other.request.get(`${server.url}/api/avatars`)
+  expect(response.status()).toBe(200)
+  const body = (await response.json()) as { avatars: { name: string }[] }
+  await other.close()
+  return body.avatars.map(({ name }) => name)
+}
+
+/** Keys of the persisted query cache (idb-keyval's `rollcall-cache`). */
+function cacheKeys(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open('rollcall-cache')
+        open.onerror = () => reject(open.error)
+        open.onsuccess = () => {
+          const db = open.result
+          if (!db.objectStoreNames.contains('queries')) {
+            db.close()
+            return resolve([])
+          }
+          const keys = db
+            .transaction('queries')
+            .objectStore('queries')
+            .getAllKeys()
+          keys.onsuccess = () => {
+            db.close()
+            resolve(keys.result.map(String))
+          }
+          keys.onerror = () => reject(keys.error)
+        }
+      }),
+  )
+}
+
+async function userWithRoster(context: BrowserContext, names: string[]) {
+  const page = await context.newPage()
+  await page.goto(`${server.url}/`)
+  await waitForWorker(page)
+  const guest = await viewerOf(page)
+  const email = await signUp(page, 'Ada Lovelace')
+  await waitForReplica(page, 'ready')
+  for (const name of names) {
+    await addAvatar(page, name)
+    await waitForAvatar(page, name)
+  }
+  await waitForPending(page, 0)
+  const user = await viewerOf(page)
+  expect(user.kind).toBe('user')
+  return { page, guest, user, email }
+}
+
+function blockSync(context: BrowserContext) {
+  return context.route(/\/api\/sync(\/|$|\?)/, (route) => route.abort())
+}
+
+describe('signing out', () => {
+  it(
+    'leaves a new, empty guest and nothing of the user, even offline',
+    async () => {
+      const context = await browser.newContext()
+      const names = ['Owl of Ada', 'Fox of Ada']
+      const { page, guest, user } = await userWithRoster(context, names)
+      const errors = watchErrors(page)
+
+      await page.getByRole('button', { name: 'Sign out' }).click()
+      await viewerLine(page, 'Browsing as guest')
+      const fresh = await viewerOf(page)
+      expect(fresh.kind).toBe('guest')
+      expect(fresh.spaceId).not.toBe(guest.spaceId)
+      expect(fresh.spaceId).not.toBe(user.spaceId)
+      expect(await shownNames(page)).toEqual([])
+      const guestCookie = (await context.cookies()).find(
+        ({ name }) => name === '__Host-guest',
+      )
+      expect(guestCookie?.httpOnly).toBe(true)
+      expect((await context.cookies()).map(({ name }) => name)).not.toContain(
+        SESSION_COOKIE,
+      )
+
+      await waitForReplica(page, 'ready')
+      const userDatabase = `/pglite/rollcall-${user.spaceId}-`
+      await expect
+        .poll(async () => (await databaseNames(page)).join(' '), {
+          timeout: 30_000,
+        })
+        .not.toContain(userDatabase)
+      expect(await cacheKeys(page)).not.toContain(`query-cache:${user.spaceId}`)
+
+      await context.setOffline(true)
+      await page.goto(`${server.url}/`)
+      await page.locator('.shell-status').waitFor({ timeout: 30_000 })
+      await page.waitForTimeout(2000)
+      const main = (await page.textContent('main')) ?? ''
+      for (const name of names) expect(main).not.toContain(name)
+      expect(main).not.toContain('Ada Lovelace')
+      expect((await databaseNames(page)).join(' ')).not.toContain(userDatabase)
+      expect(await cacheKeys(page)).not.toContain(`query-cache:${user.spaceId}`)
+      expect(await webStorageSizes(page)).toEqual({ local: 0, session: 0 })
+      expect(unexpected(errors, BLOCKED)).toEqual([])
+      await context.close()
+    },
+    LONG * 2,
+  )
+
+  it(
+    'delivers pending changes before the session ends',
+    async () => {
+      const context = await browser.newContext()
+      const { page } = await userWithRoster(context, ['Early bird'])
+      const session = sessionOf(await context.cookies())
+
+      await blockSync(context)
+      await addAvatar(page, 'Late owl')
+      await addAvatar(page, 'Later lark')
+      await waitForAvatar(page, 'Later lark')
+      await waitForPending(page, 2)
+      await context.unrouteAll({ behavior: 'ignoreErrors' })
+
+      await page.getByRole('button', { name: 'Sign out' }).click()
+      await viewerLine(page, 'Browsing as guest')
+      expect(await page.locator('dialog').count()).toBe(0)
+      expect((await rosterOfSession(session)).sort()).toEqual(
+        ['Early bird', 'Late owl', 'Later lark'].sort(),
+      )
+      await context.close()
+    },
+    LONG * 2,
+  )
+
+  it(
+    'asks before losing changes it cannot deliver, and cancel keeps them',
+    async () => {
+      const context = await browser.newContext()
+      const { page, user } = await userWithRoster(context, ['Kept swan'])
+      const session = sessionOf(await context.cookies())
+
+      await context.setOffline(true)
+      await addAvatar(page, 'Unsynced one')
+      await addAvatar(page, 'Unsynced two')
+      await addAvatar(page, 'Unsynced three')
+      await waitForAvatar(page, 'Unsynced three')
+      await waitForPending(page, 3)
+
+      const signOut = page.getByRole('button', { name: 'Sign out' })
+      await signOut.click()
+      const dialog = page.getByRole('dialog', {
+        name: 'Sign out without syncing?',
+      })
+      await dialog.waitFor({ timeout: 60_000 })
+      // The dialog counts what the outbox holds (at least the three adds).
+      const count = Number(
+        await page.evaluate(() => document.documentElement.dataset.syncPending),
+      )
+      expect(count).toBeGreaterThanOrEqual(3)
+      expect(await dialog.textContent()).toContain(
+        `${count} changes not yet synced will be lost on this device. Sign out anyway?`,
+      )
+      // Focus starts on Cancel; Escape cancels and gives focus back.
+      await expect
+        .poll(() => page.evaluate(() => document.activeElement?.textContent))
+        .toBe('Cancel')
+      await page.keyboard.press('Escape')
+      await dialog.waitFor({ state: 'detached' })
+      await expect
+        .poll(() => page.evaluate(() => document.activeElement?.textContent))
+        .toBe('Sign out')
+      await waitForPending(page, count)
+      expect(await shownNames(page)).toContain('Unsynced two')
+      expect((await viewerOf(page)).kind).toBe('user')
+
+      // Back online for the sign-out itself, but sync still failing.
+      await blockSync(context)
+      await context.setOffline(false)
+      await signOut.click()
+      await dialog.waitFor({ timeout: 60_000 })
+      await page.getByRole('button', { name: 'Sign out anyway' }).click()
+      await viewerLine(page, 'Browsing as guest')
+      expect(await shownNames(page)).toEqual([])
+      await context.unrouteAll({ behavior: 'ignoreErrors' })
+      await waitForReplica(page, 'ready')
+      await expect
+        .poll(async () => (await databaseNames(page)).join(' '), {
+          timeout: 30_000,
+        })
+        .not.toContain(`/pglite/rollcall-${user.spaceId}-`)
+      expect(await rosterOfSession(session)).toEqual(['Kept swan'])
+      await context.close()
+    },
+    LONG * 2,
+  )
+})
+
+describe('identity changes in another tab', () => {
+  it(
+    'follows a sign-out made in another tab without a reload',
+    async () => {
+      const context = await browser.newContext()
+      const { page: first, user } = await userWithRoster(context, [
+        'Shared heron',
+      ])
+      const second = await context.newPage()
+      await second.goto(`${server.url}/`)
+      await waitForAvatar(second, 'Shared heron')
+      await waitForReplica(second, 'ready')
+      await second.evaluate(() => {
+        ;(window as unknown as { stayed: boolean }).stayed = true
+      })
+
+      await first.getByRole('button', { name: 'Sign out' }).click()
+      await viewerLine(second, 'Browsing as guest')
+      expect(await shownNames(second)).toEqual([])
+      await second.getByRole('link', { name: 'Sign up' }).waitFor()
+      expect(
+        await second.evaluate(
+          () => (window as unknown as { stayed?: boolean }).stayed,
+        ),
+      ).toBe(true)
+      const fresh = await viewerOf(second)
+      expect(fresh.spaceId).not.toBe(user.spaceId)
+      expect(await second.textContent('.viewer-line')).toContain(fresh.label)
+      await context.close()
+    },
+    LONG * 2,
+  )
+
+  it(
+    'follows a sign-in made in another tab',
+    async () => {
+      const owner = await browser.newContext()
+      const { email } = await userWithRoster(owner, ['Remote crane'])
+      await owner.close()
+
+      const context = await browser.newContext()
+      const first = await context.newPage()
+      const second = await context.newPage()
+      await first.goto(`${server.url}/`)
+      await second.goto(`${server.url}/`)
+      await viewerLine(second, 'Browsing as guest')
+      await second.evaluate(() => {
+        ;(window as unknown as { stayed: boolean }).stayed = true
+      })
+
+      await first.goto(`${server.url}/sign-in`)
+      await first.getByLabel('Email').fill(email)
+      await first.getByLabel('Password').fill(PASSWORD)
+      await first.getByRole('button', { name: 'Sign in' }).click()
+      await first.waitForURL(`${server.url}/`, { timeout: 60_000 })
+
+      await viewerLine(second, 'Signed in as Ada Lovelace')
+      await waitForAvatar(second, 'Remote crane', 60_000)
+      await second.getByRole('button', { name: 'Sign out' }).waitFor()
+      expect(
+        await second.evaluate(
+          () => (window as unknown as { stayed?: boolean }).stayed,
+        ),
+      ).toBe(true)
+      await context.close()
+    },
+    LONG * 2,
+  )
+})
