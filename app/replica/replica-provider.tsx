@@ -29,6 +29,7 @@ import {
   type ReplicaStatus,
 } from './replica-context'
 import { serverBackend } from './server-backend'
+import { countingWrites, holdUnload } from './writes-in-flight'
 import { IDLE_ACTIVITY, type SyncActivity } from './sync-activity'
 
 const log = createLogger('replica')
@@ -45,6 +46,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
   const spaceId = useViewerSpaceId(client)
   const [status, setStatus] = useState<ReplicaStatus>('loading')
   const [outbox, setOutbox] = useState(0)
+  const [storing, setStoring] = useState(0)
   const [inFlight, setInFlight] = useState(0)
   const [leader, setLeader] = useState(false)
   const [activity, setActivity] = useState<SyncActivity>(IDLE_ACTIVITY)
@@ -120,7 +122,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       await catchUp(handle, writer)
       if (cancelled) return
       ready = true
-      replica.current = handle.backend
+      replica.current = countingWrites(handle.backend, setStoring)
       handleRef.current = handle
       setActivity(handle.activity())
       setStatus('ready')
@@ -138,7 +140,10 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
     }
   }, [client, spaceId, writer])
 
-  const pending = status === 'ready' ? outbox : inFlight
+  // A write still being stored in the replica is waiting too: the roster
+  // may show it already, but it is in neither database yet.
+  const pending = status === 'ready' ? outbox + storing : inFlight
+  useEffect(() => (storing > 0 ? holdUnload() : undefined), [storing])
   useEffect(() => {
     const root = document.documentElement.dataset
     root.replicaState = status
