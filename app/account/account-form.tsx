@@ -3,6 +3,8 @@
 import Link from 'next/link'
 import { useActionState, useEffect, useId, useRef } from 'react'
 
+import { useReplica } from '@/app/replica/replica-context'
+
 import { signInAction, signUpAction } from './actions'
 import { type AccountFormState, IDLE } from './form-state'
 
@@ -36,9 +38,18 @@ export function AccountForm({
   /** The signed-in user's name, when there is one. */
   signedInAs: string | null
 }) {
-  const action = mode === 'sign-in' ? signInAction : signUpAction
+  const replica = useReplica()
   const [state, submit, pending] = useActionState<AccountFormState, FormData>(
-    action,
+    async (previous, form) => {
+      // The guest's roster moves into the account on the server (ADR 012):
+      // deliver what this browser still holds first.
+      // TODO(#5): what cannot be delivered now stays in the guest's replica;
+      // the server would accept it (the merge rebinds the guest's client id)
+      // but nothing pushes it after the page reloads as the user.
+      await replica.deliver().catch(() => false)
+      const action = mode === 'sign-in' ? signInAction : signUpAction
+      return action(previous, form)
+    },
     IDLE,
   )
   const id = useId()

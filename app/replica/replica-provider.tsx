@@ -157,6 +157,12 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
   )
   const dismissRefusals = useCallback(() => setDismissedAt(Date.now()), [])
   const requestSync = useCallback(() => handleRef.current?.requestSync(), [])
+  const deliver = useCallback(async () => {
+    const handle = handleRef.current
+    if (!handle || (await handle.pendingCount()) === 0) return true
+    const synced = await handle.freshRound()
+    return synced && (await handle.pendingCount()) === 0
+  }, [])
   const setPaused = useCallback(
     (paused: boolean) => handleRef.current?.setPaused(paused),
     [],
@@ -173,6 +179,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       activity,
       refusals,
       dismissRefusals,
+      deliver,
       requestSync,
       setPaused,
       inspect,
@@ -184,6 +191,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       activity,
       refusals,
       dismissRefusals,
+      deliver,
       requestSync,
       setPaused,
       inspect,
