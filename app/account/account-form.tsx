@@ -42,13 +42,17 @@ export function AccountForm({
   const [state, submit, pending] = useActionState<AccountFormState, FormData>(
     async (previous, form) => {
       // The guest's roster moves into the account on the server (ADR 012):
-      // deliver what this browser still holds first.
-      // TODO(#5): what cannot be delivered now stays in the guest's replica;
-      // the server would accept it (the merge rebinds the guest's client id)
-      // but nothing pushes it after the page reloads as the user.
+      // deliver what this browser still holds first. What could not go
+      // (the network failed) goes right after the sign-in, still from the
+      // guest's replica: the merge rebound its client id to the account,
+      // so the server takes it into the account's space.
       await replica.deliver().catch(() => false)
       const action = mode === 'sign-in' ? signInAction : signUpAction
-      return action(previous, form)
+      const answer = await action(previous, form)
+      if (answer.status === 'signed-in') {
+        await replica.deliver().catch(() => false)
+      }
+      return answer
     },
     IDLE,
   )

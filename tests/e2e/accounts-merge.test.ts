@@ -143,6 +143,36 @@ describe('the guest-to-account upgrade in the browser', () => {
 
     expect(unexpected(errors)).toEqual([])
     await Promise.all([first.close(), second.close()])
+  }, 180_000)
+})
+
+describe('changes queued by the guest when signing in', () => {
+  it("reach the account after the merge, under the guest replica's client id", async () => {
+    const context = await browser.newContext()
+    const page = await guestWithRoster(context, ['Ada'])
+    const errors = watchErrors(page)
+    // The guest's pushes fail (a flaky network); the user's go through.
+    await page.route(`${server.url}/api/sync`, async (route) => {
+      const cookie = (await route.request().allHeaders()).cookie ?? ''
+      if (cookie.includes(SESSION_COOKIE)) await route.continue()
+      else await route.abort()
+    })
+    await addAvatar(page, 'Queued')
+    await waitForAvatar(page, 'Queued')
+    await waitForPending(page, 1)
+
+    await submitAccountForm(page, 'Sign up', newEmail())
+
+    await page.unroute(`${server.url}/api/sync`)
+    await eventuallyOnServer(context, server, (avatars) =>
+      expect(avatars.map((avatar) => avatar.name)).toEqual(['Ada', 'Queued']),
+    )
+    await waitForReplica(page, 'ready')
+    await waitForNames(page, ['Ada', 'Queued'])
+    expect(
+      unexpected(errors, [/api\/sync/, /Failed to fetch/, /ERR_FAILED/]),
+    ).toEqual([])
+    await context.close()
   })
 })
 
