@@ -152,3 +152,34 @@ describe('signing in with a guest cookie', () => {
     expect(jar.set).toEqual([])
   })
 })
+
+describe('the sign-in form when the merge fails', () => {
+  it.each([
+    ['auth/merge-failed', MERGE_FAILED, MERGE_FAILED],
+    [
+      'space/full',
+      'together they pass the limit of 200; nothing was moved',
+      'Together they pass the limit of 200; nothing was moved.',
+    ],
+  ])('answers %s with its message on the form', async (code, detail, shown) => {
+    const auth = await import('@/auth')
+    const signIn = vi
+      .spyOn(auth, 'signIn')
+      .mockRejectedValue(new SignInRefused(code, detail))
+    const { signInAction } = await import('@/app/account/actions')
+    const form = new FormData()
+    form.set('email', 'ann@example.com')
+    form.set('password', 'correct horse battery')
+
+    const state = await signInAction({ status: 'idle' }, form)
+
+    expect(state).toEqual({
+      status: 'refused',
+      code,
+      fieldErrors: {},
+      formError: shown,
+      values: { email: 'ann@example.com' },
+    })
+    signIn.mockRestore()
+  })
+})
