@@ -70,8 +70,16 @@ export async function mergeGuestSpace(
       return { kind: 'already-merged', userId: earlier!.userId }
     }
 
-    // Both space rows are locked (the guest's by its version bump) before
-    // anything is read, so no push to either runs in between.
+    // Locks in the order a push takes them (its client row, then its
+    // space), so a push of the guest racing the merge waits instead of
+    // deadlocking; it then finds its client rebound. Both space rows are
+    // locked (by their version bumps) before anything is read.
+    await tx
+      .select({ id: syncClients.id })
+      .from(syncClients)
+      .where(eq(syncClients.spaceId, guestSpaceId))
+      .orderBy(asc(syncClients.id))
+      .for('update')
     const guestVersion = await bumpSpaceVersion(tx, guestSpaceId)
     const guestRows = await liveAvatars(tx, guestSpaceId)
     const version =

@@ -277,6 +277,47 @@ describeEachEngine('account merge', (current) => {
     expect(await listAvatars(db(), user.spaceId)).toHaveLength(2)
   })
 
+  it('moves an avatar the guest pushes while the merge starts, once', async () => {
+    const user = await newUser()
+    const guest = await newGuest(['Ada'])
+    let merging: Promise<unknown> | undefined
+
+    const pushed = runSync(
+      db(),
+      guest.spaceId,
+      {
+        protocol: 2,
+        schemaVersion: 1,
+        clientId: guest.client.id,
+        cursor: guest.client.cursor,
+        mutations: [{ id: guest.client.next++, ...create('Bo') }],
+      },
+      {
+        ...options,
+        // The merge starts while the push holds its locks.
+        async afterMutation() {
+          merging = mergeGuestSpace(db(), {
+            guestSpaceId: guest.spaceId,
+            user,
+          })
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        },
+      },
+    )
+
+    // The push commits first; its pull then runs before or after the merge,
+    // answering for the guest space or finding the client rebound.
+    const answer = await pushed.then(
+      ({ response }) => response.lastMutationId,
+      (error: unknown) => (error as AppError).code,
+    )
+    expect([2, 'sync/client-space-mismatch']).toContain(answer)
+    await expect(merging).resolves.toMatchObject({ kind: 'merged', moved: 2 })
+    expect(
+      (await listAvatars(db(), user.spaceId)).map((avatar) => avatar.name),
+    ).toEqual(['Ada', 'Bo'])
+  })
+
   it('refuses with space/full, moving nothing, when both rosters pass the limit', async () => {
     const user = await newUser()
     const keys = spacedPositions(MAX_AVATARS_PER_SPACE)
