@@ -48,6 +48,7 @@ async function signInWith(
   email: string,
   password: string,
   values: { name?: string; email?: string },
+  afterSignUp = false,
 ): Promise<AccountFormState> {
   try {
     await signIn('credentials', { email, password, redirect: false })
@@ -56,6 +57,19 @@ async function signInWith(
     if (error instanceof SignInRefused && error.code === 'auth/rate-limited') {
       return refused(error.code, values, {
         formError: `Too many sign-in attempts: ${error.detail}.`,
+      })
+    }
+    // The guest's roster could not move into the account (ADR 012): the
+    // sign-in was aborted, no session was set, nothing changed.
+    if (
+      error instanceof SignInRefused &&
+      (error.code === 'auth/merge-failed' || error.code === 'space/full')
+    ) {
+      const detail = capitalize(error.detail).replace(/\.?$/, '.')
+      return refused(error.code, values, {
+        formError: afterSignUp
+          ? `${detail} Your account was created: sign in once this is solved.`
+          : detail,
       })
     }
     if (error instanceof CredentialsSignin) {
@@ -117,7 +131,7 @@ export async function signUpAction(
       formError: field ? undefined : `${capitalize(error.message)}.`,
     })
   }
-  return signInWith(parsed.data.email, parsed.data.password, values)
+  return signInWith(parsed.data.email, parsed.data.password, values, true)
 }
 
 /** Ends the session. TODO(#5): deliver pending changes and wipe first. */

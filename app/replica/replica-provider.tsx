@@ -162,6 +162,12 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
   )
   const dismissRefusals = useCallback(() => setDismissedAt(Date.now()), [])
   const requestSync = useCallback(() => handleRef.current?.requestSync(), [])
+  const deliver = useCallback(async () => {
+    const handle = handleRef.current
+    if (!handle || (await handle.pendingCount()) === 0) return true
+    const synced = await handle.freshRound()
+    return synced && (await handle.pendingCount()) === 0
+  }, [])
   const setPaused = useCallback(
     (paused: boolean) => handleRef.current?.setPaused(paused),
     [],
@@ -178,6 +184,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       activity,
       refusals,
       dismissRefusals,
+      deliver,
       requestSync,
       setPaused,
       inspect,
@@ -189,6 +196,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       activity,
       refusals,
       dismissRefusals,
+      deliver,
       requestSync,
       setPaused,
       inspect,
