@@ -21,8 +21,13 @@ import type { AccountFormState } from './form-state'
 
 const log = createLogger('auth')
 
-function text(form: FormData, name: string): string | undefined {
-  const value = form.get(name)
+/**
+ * One text field of a submitted form. A hand-made action call can send
+ * anything in place of the form: that reads as a form with no fields, so
+ * it gets the same field messages as an empty one, not a 500.
+ */
+function text(form: unknown, name: string): string | undefined {
+  const value = form instanceof FormData ? form.get(name) : null
   return typeof value === 'string' ? value : undefined
 }
 
