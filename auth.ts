@@ -1,4 +1,5 @@
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from 'next-auth'
+import { cookies } from 'next/headers'
 import type { Provider } from 'next-auth/providers'
 import Credentials from 'next-auth/providers/credentials'
 import GitHub from 'next-auth/providers/github'
@@ -11,10 +12,13 @@ import {
 } from '@/app/server/accounts.server'
 import { getDatabase } from '@/app/server/database.server'
 import type { LoginLimits } from '@/app/server/login-limit.server'
+import { mergeGuestSpace } from '@/app/server/merge.server'
+import { pokeSpace } from '@/app/server/pokes.server'
 import { clientAddress } from '@/lib/client-address'
-import { allowsSecureCookie } from '@/lib/cookie-policy'
+import { allowsSecureCookie, guestCookiePolicy } from '@/lib/cookie-policy'
 import { type Env, getEnv } from '@/lib/env'
 import { isAppError } from '@/lib/errors'
+import { verifyGuestToken } from '@/lib/guest-token'
 import { createLogger } from '@/lib/logger'
 import { getSecrets } from '@/lib/secrets.server'
 import { readSessionClaims, sessionClaims } from '@/lib/session-token'
@@ -102,6 +106,52 @@ async function authorizePassword(
   }
 }
 
+/** What the sign-in form says when the guest's roster could not move. */
+export const MERGE_FAILED =
+  'Your guest roster could not be moved into your account, so you are not ' +
+  'signed in. Nothing was changed: try again.'
+
+/**
+ * Merges the signing-in guest's space into the user's (ADR 012). Runs in
+ * the `jwt` callback, where a throw aborts the sign-in: no session cookie
+ * is set unless the roster moved (or had moved before). The guest cookie
+ * is read through `cookies()` because the lazy-init request is undefined
+ * in server actions, and cleared afterwards: the proxy mints a fresh guest
+ * on the next request, and the old one now names an empty, dead space.
+ */
+export async function mergeGuestOnSignIn(user: AccountUser): Promise<void> {
+  const env = getEnv()
+  const policy = guestCookiePolicy(env.APP_URL, env.GUEST_TOKEN_TTL_SECONDS)
+  const jar = await cookies()
+  const claims = await verifyGuestToken(
+    await getSecrets(),
+    jar.get(policy.name)?.value,
+  )
+  if (!claims) return
+
+  let result
+  try {
+    result = await mergeGuestSpace(await getDatabase(), {
+      guestSpaceId: claims.guestId,
+      user,
+    })
+  } catch (error) {
+    if (isAppError(error) && error.code === 'space/full') {
+      throw new SignInRefused(error.code, error.message)
+    }
+    log.error(`merge of guest ${claims.guestId} into ${user.id} failed`, error)
+    throw new SignInRefused('auth/merge-failed', MERGE_FAILED)
+  }
+
+  if (result.kind === 'merged') {
+    log.info(
+      `merged guest ${claims.guestId} into user ${user.id}: ${result.moved} avatars`,
+    )
+    await Promise.all([pokeSpace(user.spaceId), pokeSpace(claims.guestId)])
+  }
+  jar.set({ ...policy, value: '', maxAge: 0 })
+}
+
 /**
  * Auth.js's configuration for one request. Sessions are JWTs (set
  * explicitly: adding an adapter later must not silently switch to database
@@ -126,16 +176,17 @@ export function authConfig(
     callbacks: {
       async jwt({ token, user, account }) {
         if (!user) return readSessionClaims(token)
+        let signedIn = user as AccountUser
         if (account && (account.type === 'oauth' || account.type === 'oidc')) {
-          const linked = await findOrCreateOAuthUser(await getDatabase(), {
+          signedIn = await findOrCreateOAuthUser(await getDatabase(), {
             provider: account.provider,
             providerAccountId: account.providerAccountId,
             email: user.email,
             name: user.name,
           })
-          return sessionClaims(linked)
         }
-        return sessionClaims(user as AccountUser)
+        await mergeGuestOnSignIn(signedIn)
+        return sessionClaims(signedIn)
       },
       session({ session, token }) {
         const claims = readSessionClaims(token)

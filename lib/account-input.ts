@@ -19,12 +19,26 @@ const email = z
   .max(254, 'an email address has at most 254 characters')
   .pipe(z.email({ error: 'enter an email address like ann@example.com' }))
 
+/**
+ * Characters a display name may not hold: control characters (NUL, line
+ * breaks, which could also forge log lines) and the bidirectional
+ * overrides and isolates that make a name read as something else.
+ */
+const NOT_IN_NAMES = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u
+
 export const signUpInput = z.strictObject({
   name: z
     .string({ error: 'enter a name' })
+    .refine((value) => value.isWellFormed(), {
+      message: 'a name must be well-formed text',
+      abort: true,
+    })
     .trim()
     .min(1, 'enter a name')
-    .max(NAME_MAX, `a name has at most ${NAME_MAX} characters`),
+    .max(NAME_MAX, `a name has at most ${NAME_MAX} characters`)
+    .refine((value) => !NOT_IN_NAMES.test(value), {
+      message: 'a name cannot hold control or text-direction characters',
+    }),
   email,
   password: z
     .string({ error: 'choose a password' })

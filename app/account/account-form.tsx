@@ -3,6 +3,8 @@
 import Link from 'next/link'
 import { useActionState, useEffect, useId, useRef } from 'react'
 
+import { useReplica } from '@/app/replica/replica-context'
+
 import { signInAction, signUpAction } from './actions'
 import { type AccountFormState, IDLE } from './form-state'
 import { announceViewerChange } from './identity.client'
@@ -37,9 +39,22 @@ export function AccountForm({
   /** The signed-in user's name, when there is one. */
   signedInAs: string | null
 }) {
-  const action = mode === 'sign-in' ? signInAction : signUpAction
+  const replica = useReplica()
   const [state, submit, pending] = useActionState<AccountFormState, FormData>(
-    action,
+    async (previous, form) => {
+      // The guest's roster moves into the account on the server (ADR 012):
+      // deliver what this browser still holds first. What could not go
+      // (the network failed) goes right after the sign-in, still from the
+      // guest's replica: the merge rebound its client id to the account,
+      // so the server takes it into the account's space.
+      await replica.deliver().catch(() => false)
+      const action = mode === 'sign-in' ? signInAction : signUpAction
+      const answer = await action(previous, form)
+      if (answer.status === 'signed-in') {
+        await replica.deliver().catch(() => false)
+      }
+      return answer
+    },
     IDLE,
   )
   const id = useId()

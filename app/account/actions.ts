@@ -25,8 +25,13 @@ import type { AccountFormState } from './form-state'
 
 const log = createLogger('auth')
 
-function text(form: FormData, name: string): string | undefined {
-  const value = form.get(name)
+/**
+ * One text field of a submitted form. A hand-made action call can send
+ * anything in place of the form: that reads as a form with no fields, so
+ * it gets the same field messages as an empty one, not a 500.
+ */
+function text(form: unknown, name: string): string | undefined {
+  const value = form instanceof FormData ? form.get(name) : null
   return typeof value === 'string' ? value : undefined
 }
 
@@ -52,6 +57,7 @@ async function signInWith(
   email: string,
   password: string,
   values: { name?: string; email?: string },
+  afterSignUp = false,
 ): Promise<AccountFormState> {
   try {
     await signIn('credentials', { email, password, redirect: false })
@@ -60,6 +66,19 @@ async function signInWith(
     if (error instanceof SignInRefused && error.code === 'auth/rate-limited') {
       return refused(error.code, values, {
         formError: `Too many sign-in attempts: ${error.detail}.`,
+      })
+    }
+    // The guest's roster could not move into the account (ADR 012): the
+    // sign-in was aborted, no session was set, nothing changed.
+    if (
+      error instanceof SignInRefused &&
+      (error.code === 'auth/merge-failed' || error.code === 'space/full')
+    ) {
+      const detail = capitalize(error.detail).replace(/\.?$/, '.')
+      return refused(error.code, values, {
+        formError: afterSignUp
+          ? `${detail} Your account was created: sign in once this is solved.`
+          : detail,
       })
     }
     if (error instanceof CredentialsSignin) {
@@ -121,7 +140,7 @@ export async function signUpAction(
       formError: field ? undefined : `${capitalize(error.message)}.`,
     })
   }
-  return signInWith(parsed.data.email, parsed.data.password, values)
+  return signInWith(parsed.data.email, parsed.data.password, values, true)
 }
 
 /** Who the browser is after signing out: a guest no one has been before. */

@@ -28,6 +28,12 @@ export interface ReplicaContextValue {
   /** Refused changes the person has not dismissed yet, newest first. */
   refusals: RefusalRecord[]
   dismissRefusals(): void
+  /**
+   * Delivers what the replica holds to the server now, before an identity
+   * change (sign-in). Resolves with whether nothing is left pending; true
+   * at once without a replica (writes then go straight to the server).
+   */
+  deliver(): Promise<boolean>
   /** Asks for a round soon; ends a pause after a permanent failure. */
   requestSync(): void
   /** Pauses or resumes the network side (the inspector's switch). */

@@ -29,6 +29,7 @@ import {
   type ReplicaStatus,
 } from './replica-context'
 import { serverBackend } from './server-backend'
+import { countingWrites, holdUnload } from './writes-in-flight'
 import { IDLE_ACTIVITY, type SyncActivity } from './sync-activity'
 
 const log = createLogger('replica')
@@ -45,6 +46,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
   const spaceId = useViewerSpaceId(client)
   const [status, setStatus] = useState<ReplicaStatus>('loading')
   const [outbox, setOutbox] = useState(0)
+  const [storing, setStoring] = useState(0)
   const [inFlight, setInFlight] = useState(0)
   const [leader, setLeader] = useState(false)
   const [activity, setActivity] = useState<SyncActivity>(IDLE_ACTIVITY)
@@ -123,7 +125,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       await catchUp(handle, writer)
       if (cancelled) return
       ready = true
-      replica.current = handle.backend
+      replica.current = countingWrites(handle.backend, setStoring)
       replicaSpace.current = spaceId
       handleRef.current = handle
       setActivity(handle.activity())
@@ -142,7 +144,10 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
     }
   }, [client, spaceId, writer])
 
-  const pending = status === 'ready' ? outbox : inFlight
+  // A write still being stored in the replica is waiting too: the roster
+  // may show it already, but it is in neither database yet.
+  const pending = status === 'ready' ? outbox + storing : inFlight
+  useEffect(() => (storing > 0 ? holdUnload() : undefined), [storing])
   useEffect(() => {
     const root = document.documentElement.dataset
     root.replicaState = status
@@ -163,6 +168,12 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
   )
   const dismissRefusals = useCallback(() => setDismissedAt(Date.now()), [])
   const requestSync = useCallback(() => handleRef.current?.requestSync(), [])
+  const deliver = useCallback(async () => {
+    const handle = handleRef.current
+    if (!handle || (await handle.pendingCount()) === 0) return true
+    const synced = await handle.freshRound()
+    return synced && (await handle.pendingCount()) === 0
+  }, [])
   const setPaused = useCallback(
     (paused: boolean) => handleRef.current?.setPaused(paused),
     [],
@@ -187,6 +198,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       activity,
       refusals,
       dismissRefusals,
+      deliver,
       requestSync,
       setPaused,
       flush,
@@ -199,6 +211,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       activity,
       refusals,
       dismissRefusals,
+      deliver,
       requestSync,
       setPaused,
       flush,

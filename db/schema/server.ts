@@ -127,3 +127,23 @@ export const loginAttempts = pgTable(
     index('login_attempts_window_start_idx').on(table.windowStart),
   ],
 )
+
+/**
+ * A guest's space merged into a user's on sign-up or sign-in. The guest's
+ * space id is the key: a retried sign-in with the same guest cookie finds
+ * it and moves nothing twice, and the guest space stays empty for good.
+ */
+export const spaceMerges = pgTable('space_merges', {
+  guestSpaceId: text('guest_space_id').primaryKey(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  userSpaceId: text('user_space_id').notNull(),
+  /** Live avatars moved into the user's space. */
+  moved: integer('moved').notNull().default(0),
+  /** The user's space version the moved avatars were stamped with. */
+  version: bigint('version', { mode: 'number' }),
+  mergedAt: timestamp('merged_at', { withTimezone: true, mode: 'date' })
+    .notNull()
+    .defaultNow(),
+})

@@ -244,6 +244,59 @@ describe('the sync status area', () => {
     },
     SLOW,
   )
+
+  it(
+    'counts a change as waiting while it is being stored, and asks before the page is left then',
+    async () => {
+      const page = await open()
+      await waitForSync(page, 'synced')
+      // What the page says in the frame the new avatar first shows, and
+      // whether leaving is held back meanwhile.
+      await page.evaluate(() => {
+        const seen: { pending: string | undefined; sync: string | null }[] = []
+        ;(window as unknown as { seen: typeof seen }).seen = seen
+        new MutationObserver(() => {
+          if (seen.length > 0) return
+          if (!document.body.textContent?.includes('Stored later')) return
+          requestAnimationFrame(() =>
+            seen.push({
+              pending: document.documentElement.dataset.syncPending,
+              sync:
+                document
+                  .querySelector('[data-testid="sync-status"]')
+                  ?.getAttribute('data-sync') ?? null,
+            }),
+          )
+        }).observe(document.body, { childList: true, subtree: true })
+      })
+      const dialogs: string[] = []
+      page.on('dialog', (dialog) => {
+        dialogs.push(dialog.type())
+        void dialog.dismiss()
+      })
+
+      await addAvatar(page, 'Stored later')
+      await waitForAvatar(page, 'Stored later')
+      // Leaving at once: the write is still on its way into the replica.
+      await page.evaluate(() => location.reload()).catch(() => {})
+      await expect.poll(() => dialogs).toEqual(['beforeunload'])
+      const [first] = await page.evaluate(
+        () => (window as unknown as { seen: unknown[] }).seen,
+      )
+      expect(first).toEqual({ pending: '1', sync: 'waiting' })
+
+      // Stayed on the page: the change goes through, and leaving is free.
+      await waitForSync(page, 'synced')
+      await eventuallyOnServer(context, server, (rows) =>
+        expect(rows.map((avatar) => avatar.name)).toEqual(['Stored later']),
+      )
+      await page.reload()
+      await waitForAvatar(page, 'Stored later')
+      expect(dialogs).toEqual(['beforeunload'])
+      expect(unexpected(errors, NETWORK_ERRORS)).toEqual([])
+    },
+    SLOW,
+  )
 })
 
 describe('the sync inspector', () => {

@@ -1,5 +1,5 @@
 import { encode } from 'next-auth/jwt'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 
 import { authConfig } from '@/auth'
 import {
@@ -10,6 +10,12 @@ import {
 import { parseEnv } from '@/lib/env'
 import { verifySessionToken } from '@/lib/session-token'
 import { viewerFromSessionCookie } from '@/lib/viewer.server'
+
+// Signing in reads the guest cookie to merge its roster; these tests have
+// none (the merge has its own tests).
+vi.mock('next/headers', () => ({
+  cookies: async () => ({ get: () => undefined, set: () => {} }),
+}))
 
 const OLD = 'session-old-secret-'.padEnd(48, 'o')
 const NEW = 'session-new-secret-'.padEnd(48, 'n')
