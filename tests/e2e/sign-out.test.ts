@@ -308,9 +308,7 @@ describe('identity changes in another tab', () => {
     LONG * 2,
   )
 
-  // Known gap: the other tab switches to the user (viewer line and account
-  // bar) but its roster does not yet load the user's avatars; see ADR 013.
-  it.skip(
+  it(
     'follows a sign-in made in another tab',
     async () => {
       const owner = await browser.newContext()
