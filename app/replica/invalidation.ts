@@ -1,4 +1,4 @@
-import type { QueryKey } from '@tanstack/react-query'
+import type { QueryClient, QueryKey } from '@tanstack/react-query'
 
 import type { ChangedIds } from '@/sync/client/engine'
 
@@ -16,4 +16,17 @@ export function queriesForChange(
 ): QueryKey[] {
   if (changed !== 'all' && changed.length === 0) return []
   return [rosterKeys.all(spaceId)]
+}
+
+/**
+ * Marks these queries stale after the replica changed, unless a roster
+ * write is still on its way into the replica: a read now would show the
+ * replica without that write for a moment (the roster jumping back a step
+ * while a round lands). The last write to settle refetches for all.
+ */
+export function invalidate(client: QueryClient, keys: QueryKey[]): void {
+  if (client.isMutating({ mutationKey: rosterKeys.mutations() }) > 0) return
+  for (const queryKey of keys) {
+    void client.invalidateQueries({ queryKey, exact: true })
+  }
 }

@@ -21,7 +21,7 @@ import { createHttpTransport } from '@/sync/client/http-transport'
 import { ApiError, type Viewer } from '../roster/api'
 import { viewerKeys } from '../roster/query-keys'
 import type { RosterBackend } from './backend'
-import { queriesForChange } from './invalidation'
+import { invalidate, queriesForChange } from './invalidation'
 import type { ReplicaEvents, ReplicaHandle } from './open-replica.client'
 import {
   ReplicaContext,
@@ -39,7 +39,9 @@ const log = createLogger('replica')
  * interactive, and hands the data hooks the backend to use: the server
  * until the replica is ready (or for good where it cannot run), then the
  * replica. Marks `<html>` with `data-replica-state`, `data-sync-pending`
- * and `data-replica-leader`, which the browser tests wait on.
+ * (changes stored and waiting for the server), `data-sync-storing` (writes
+ * still on their way into the replica) and `data-replica-leader`, which
+ * the browser tests wait on.
  */
 export function ReplicaProvider({ children }: { children: ReactNode }) {
   const client = useQueryClient()
@@ -144,16 +146,18 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
     }
   }, [client, spaceId, writer])
 
+  const queued = status === 'ready' ? outbox : inFlight
   // A write still being stored in the replica is waiting too: the roster
   // may show it already, but it is in neither database yet.
-  const pending = status === 'ready' ? outbox + storing : inFlight
+  const pending = queued + storing
   useEffect(() => (storing > 0 ? holdUnload() : undefined), [storing])
   useEffect(() => {
     const root = document.documentElement.dataset
     root.replicaState = status
-    root.syncPending = String(pending)
+    root.syncPending = String(queued)
+    root.syncStoring = String(storing)
     root.replicaLeader = String(status === 'ready' && leader)
-  }, [status, pending, leader])
+  }, [status, queued, storing, leader])
 
   const backend = useCallback(() => {
     const current = client.getQueryData<Viewer>(viewerKeys.current())?.spaceId
@@ -296,15 +300,6 @@ function notYet(): ApiError {
     'Still finding out who you are. Try again in a moment.',
     { status: 409 },
   )
-}
-
-function invalidate(
-  client: QueryClient,
-  keys: ReturnType<typeof queriesForChange>,
-) {
-  for (const queryKey of keys) {
-    void client.invalidateQueries({ queryKey, exact: true })
-  }
 }
 
 /**

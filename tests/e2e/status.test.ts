@@ -253,14 +253,14 @@ describe('the sync status area', () => {
       // What the page says in the frame the new avatar first shows, and
       // whether leaving is held back meanwhile.
       await page.evaluate(() => {
-        const seen: { pending: string | undefined; sync: string | null }[] = []
+        const seen: { storing: string | undefined; sync: string | null }[] = []
         ;(window as unknown as { seen: typeof seen }).seen = seen
         new MutationObserver(() => {
           if (seen.length > 0) return
           if (!document.body.textContent?.includes('Stored later')) return
           requestAnimationFrame(() =>
             seen.push({
-              pending: document.documentElement.dataset.syncPending,
+              storing: document.documentElement.dataset.syncStoring,
               sync:
                 document
                   .querySelector('[data-testid="sync-status"]')
@@ -283,7 +283,7 @@ describe('the sync status area', () => {
       const [first] = await page.evaluate(
         () => (window as unknown as { seen: unknown[] }).seen,
       )
-      expect(first).toEqual({ pending: '1', sync: 'waiting' })
+      expect(first).toEqual({ storing: '1', sync: 'waiting' })
 
       // Stayed on the page: the change goes through, and leaving is free.
       await waitForSync(page, 'synced')

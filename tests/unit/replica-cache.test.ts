@@ -1,3 +1,4 @@
+import { QueryClient } from '@tanstack/react-query'
 import { describe, expect, it } from 'vitest'
 
 import {
@@ -7,7 +8,7 @@ import {
   CACHE_MAX_AGE_MS,
   CACHE_SHAPE,
 } from '@/app/replica/cache-key'
-import { queriesForChange } from '@/app/replica/invalidation'
+import { invalidate, queriesForChange } from '@/app/replica/invalidation'
 import { rosterKeys, viewerKeys } from '@/app/roster/query-keys'
 import { SCHEMA_VERSION } from '@/sync/protocol'
 
@@ -50,5 +51,47 @@ describe('invalidation after a change of the replica', () => {
 
   it('marks nothing stale when nothing changed', () => {
     expect(queriesForChange('space-a', [])).toEqual([])
+  })
+})
+
+describe('refreshing the roster after the replica changed', () => {
+  const spaceId = 'guest-1'
+  const key = rosterKeys.all(spaceId)
+
+  function stale(client: QueryClient): boolean {
+    return client.getQueryState(key)?.isInvalidated ?? false
+  }
+
+  it('waits while a roster write is on its way in, then refreshes', async () => {
+    const client = new QueryClient()
+    client.setQueryData(key, [])
+    let finish = () => {}
+    const stored = new Promise<void>((resolve) => (finish = resolve))
+    const write = client
+      .getMutationCache()
+      .build(client, {
+        mutationKey: rosterKeys.mutations(),
+        mutationFn: () => stored,
+      })
+      .execute(undefined)
+
+    invalidate(client, [key])
+    expect(stale(client)).toBe(false)
+
+    finish()
+    await write
+    invalidate(client, [key])
+    expect(stale(client)).toBe(true)
+  })
+
+  it('refreshes at once when no write is in flight, and only the keys given', () => {
+    const client = new QueryClient()
+    client.setQueryData(key, [])
+    client.setQueryData(rosterKeys.all('guest-2'), [])
+    invalidate(client, [key])
+    expect(stale(client)).toBe(true)
+    expect(client.getQueryState(rosterKeys.all('guest-2'))?.isInvalidated).toBe(
+      false,
+    )
   })
 })
