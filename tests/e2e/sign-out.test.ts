@@ -62,6 +62,17 @@ async function signUp(page: Page, name: string, email = newEmail()) {
   return email
 }
 
+/**
+ * Runs `action` (a click that signs out) and waits for the full page load
+ * that ends a sign-out, so what follows reads the new page, not the old
+ * one as it goes.
+ */
+async function signingOut(page: Page, action: () => Promise<void>) {
+  const loaded = page.waitForEvent('load', { timeout: 60_000 })
+  await action()
+  await loaded
+}
+
 async function viewerLine(page: Page, text: string, timeout = 60_000) {
   await page.locator('.viewer-line', { hasText: text }).waitFor({ timeout })
 }
@@ -147,7 +158,9 @@ describe('signing out', () => {
       const { page, guest, user } = await userWithRoster(context, names)
       const errors = watchErrors(page)
 
-      await page.getByRole('button', { name: 'Sign out' }).click()
+      await signingOut(page, () =>
+        page.getByRole('button', { name: 'Sign out' }).click(),
+      )
       await viewerLine(page, 'Browsing as guest')
       const fresh = await viewerOf(page)
       expect(fresh.kind).toBe('guest')
@@ -201,7 +214,9 @@ describe('signing out', () => {
       await waitForPending(page, 2)
       await context.unrouteAll({ behavior: 'ignoreErrors' })
 
-      await page.getByRole('button', { name: 'Sign out' }).click()
+      await signingOut(page, () =>
+        page.getByRole('button', { name: 'Sign out' }).click(),
+      )
       await viewerLine(page, 'Browsing as guest')
       expect(await page.locator('dialog').count()).toBe(0)
       expect((await rosterOfSession(session)).sort()).toEqual(
@@ -258,7 +273,9 @@ describe('signing out', () => {
       await context.setOffline(false)
       await signOut.click()
       await dialog.waitFor({ timeout: 60_000 })
-      await page.getByRole('button', { name: 'Sign out anyway' }).click()
+      await signingOut(page, () =>
+        page.getByRole('button', { name: 'Sign out anyway' }).click(),
+      )
       await viewerLine(page, 'Browsing as guest')
       expect(await shownNames(page)).toEqual([])
       await context.unrouteAll({ behavior: 'ignoreErrors' })
