@@ -50,7 +50,7 @@ export async function openReplicaPglite({
     }
     log.warn(`replica ${name} cannot be opened (${opened.reason}): rebuilding`)
     if (opened.salvaged) salvaged.push(opened.salvaged)
-    await deleteDatabase(idbDatabaseName(name))
+    await deleteOrEmpty(idbDatabaseName(name))
     opened = await tryOpen(name, epoch)
     if (!opened.ok) throw unavailable(opened.reason)
   }
@@ -181,6 +181,47 @@ function deleteDatabase(name: string): Promise<void> {
     request.onerror = () => {
       clearTimeout(timer)
       reject(unavailable(`deleting ${name} failed: ${request.error?.message}`))
+    }
+  })
+}
+
+/**
+ * Deletes a damaged replica's database or, when a connection the failed
+ * PGlite left open blocks the delete, empties its stores instead: either
+ * way the next open starts from a blank file system.
+ */
+async function deleteOrEmpty(name: string): Promise<void> {
+  try {
+    await deleteDatabase(name)
+  } catch (error) {
+    log.warn(`${describe(error)}: emptying it instead`)
+    await emptyDatabase(name)
+  }
+}
+
+function emptyDatabase(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (what: string, error: DOMException | null) =>
+      reject(unavailable(`${what} ${name} failed: ${error?.message}`))
+    const request = indexedDB.open(name)
+    request.onerror = () => failed('opening', request.error)
+    request.onsuccess = () => {
+      const db = request.result
+      const stores = [...db.objectStoreNames]
+      if (stores.length === 0) {
+        db.close()
+        return resolve()
+      }
+      const transaction = db.transaction(stores, 'readwrite')
+      for (const store of stores) transaction.objectStore(store).clear()
+      transaction.oncomplete = () => {
+        db.close()
+        resolve()
+      }
+      transaction.onerror = () => {
+        db.close()
+        failed('emptying', transaction.error)
+      }
     }
   })
 }
