@@ -4,6 +4,7 @@ import { QueryClientProvider } from '@tanstack/react-query'
 import { useEffect, useState, type ReactNode } from 'react'
 
 import { IdentityFollower } from './account/identity.client'
+import { SignOutGuard } from './account/sign-out-guard'
 import { persistQueryCache } from './replica/query-persistence.client'
 import { ReplicaProvider } from './replica/replica-provider'
 import { makeQueryClient } from './roster/query-client'
@@ -17,7 +18,9 @@ export function Providers({ children }: { children: ReactNode }) {
   return (
     <QueryClientProvider client={queryClient}>
       <IdentityFollower />
-      <ReplicaProvider>{children}</ReplicaProvider>
+      <SignOutGuard>
+        <ReplicaProvider>{children}</ReplicaProvider>
+      </SignOutGuard>
     </QueryClientProvider>
   )
 }

@@ -6,6 +6,8 @@
  *   assets, public files, the offline page, the app shell and the manifest.
  * - Navigations: network only, never cached; on a network failure the
  *   precached app shell for `/` and the offline page for anything else.
+ *   After a sign-out made offline, none until the server has ended the
+ *   session (sw/pending-sign-out.ts).
  * - PGlite's wasm and data: cache first at runtime, one version per file.
  * - Everything else (route handlers, RSC payloads, POSTs) is not touched.
  * - A new version waits until the page posts SKIP_WAITING.
@@ -26,6 +28,7 @@ import {
   offlineFallbackFor,
   STATIC_CACHE_MAX_ENTRIES,
 } from './routes'
+import { finishPendingSignOut, signOutPending } from './pending-sign-out'
 
 declare const self: ServiceWorkerGlobalScope & {
   __SW_MANIFEST: (PrecacheEntry | string)[] | undefined
@@ -75,13 +78,37 @@ function trimTo(max: number): SerwistPlugin {
 const network = new NetworkOnly()
 
 async function navigate(options: RouteHandlerCallbackOptions) {
+  if (await signOutPending()) return navigateAfterSignOut(options)
   try {
     return await network.handle(options)
   } catch {
-    const fallback = await serwist.matchPrecache(
-      offlineFallbackFor(options.url),
-    )
-    return fallback ?? Response.error()
+    return fallbackFor(options.url)
+  }
+}
+
+async function fallbackFor(url: URL): Promise<Response> {
+  const fallback = await serwist.matchPrecache(offlineFallbackFor(url))
+  return fallback ?? Response.error()
+}
+
+/**
+ * A sign-out made offline is still open: the session cookie would render
+ * the account's roster for whoever opens the app next. The server ends the
+ * session first; until it can, the page comes from the precache, which
+ * knows no viewer. The navigation preload already left with the old
+ * cookie, so its answer is dropped and the page fetched again.
+ */
+async function navigateAfterSignOut(options: RouteHandlerCallbackOptions) {
+  const event = options.event as FetchEvent
+  void event.preloadResponse?.catch(() => undefined)
+  if (!(await finishPendingSignOut(self.location.origin))) {
+    return fallbackFor(options.url)
+  }
+  try {
+    // A navigation request takes no init: the browser would refuse it.
+    return await fetch(options.request)
+  } catch {
+    return fallbackFor(options.url)
   }
 }
 

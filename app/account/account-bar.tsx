@@ -10,6 +10,7 @@ import { viewerKeys } from '../roster/query-keys'
 import { signOutAction } from './actions'
 import { announceViewerChange, switchViewer } from './identity.client'
 import { SignOutDialog } from './sign-out-dialog'
+import { useSignOutOffline } from './sign-out-guard'
 import { wipeViewerData } from './wipe.client'
 
 type Phase =
@@ -19,9 +20,9 @@ type Phase =
   | { step: 'signing-out' }
   | { step: 'failed'; message: string }
 
-const UNREACHABLE =
-  'Could not reach Rollcall to sign out. Nothing was removed; try again ' +
-  'once you are online.'
+const UNRECORDED =
+  'Could not reach Rollcall, nor keep the sign-out on this device to finish ' +
+  'later. Nothing was removed; try again once you are online.'
 
 /**
  * Sign-up and sign-in links for a guest; a sign-out button for a user.
@@ -32,6 +33,7 @@ export function AccountBar({ kind }: { kind: 'guest' | 'user' | null }) {
   const current = useViewerKind() ?? kind
   const client = useQueryClient()
   const replica = useReplica()
+  const signOutOffline = useSignOutOffline()
   const [phase, setPhase] = useState<Phase>({ step: 'idle' })
   const busy = phase.step === 'delivering' || phase.step === 'signing-out'
 
@@ -41,7 +43,13 @@ export function AccountBar({ kind }: { kind: 'guest' | 'user' | null }) {
     try {
       next = await signOutAction()
     } catch {
-      setPhase({ step: 'failed', message: UNREACHABLE })
+      // No server to end the session: the sign-out finishes once there is
+      // one, and this browser lets go of the account now.
+      try {
+        await signOutOffline()
+      } catch {
+        setPhase({ step: 'failed', message: UNRECORDED })
+      }
       return
     }
     announceViewerChange(next.spaceId)
@@ -53,7 +61,7 @@ export function AccountBar({ kind }: { kind: 'guest' | 'user' | null }) {
     // over as the new guest.
     // eslint-disable-next-line @next/next/no-location-assign-relative-destination
     window.location.assign('/')
-  }, [client])
+  }, [client, signOutOffline])
 
   const start = useCallback(async () => {
     if (busy) return
@@ -68,8 +76,14 @@ export function AccountBar({ kind }: { kind: 'guest' | 'user' | null }) {
   if (current !== 'user') {
     return (
       <nav className="account-bar" aria-label="Account">
-        <Link href="/sign-up">Sign up</Link>
-        <Link href="/sign-in">Sign in</Link>
+        {/* Not prefetched: the app shell shows these offline too, and a
+            prefetch there only fails; online they cost a request per view. */}
+        <Link href="/sign-up" prefetch={false}>
+          Sign up
+        </Link>
+        <Link href="/sign-in" prefetch={false}>
+          Sign in
+        </Link>
       </nav>
     )
   }

@@ -1,11 +1,12 @@
 'use server'
 
 import { CredentialsSignin } from 'next-auth'
-import { cookies, headers } from 'next/headers'
+import { headers } from 'next/headers'
 
-import { loginLimits, SignInRefused, signIn, signOut } from '@/auth'
+import { loginLimits, SignInRefused, signIn } from '@/auth'
 import { signUp } from '@/app/server/accounts.server'
 import { getDatabase } from '@/app/server/database.server'
+import { endSession, type SignedOut } from '@/app/server/end-session.server'
 import {
   fieldErrors,
   signInInput,
@@ -13,13 +14,9 @@ import {
   WRONG_CREDENTIALS,
 } from '@/lib/account-input'
 import { clientAddress } from '@/lib/client-address'
-import { guestCookiePolicy } from '@/lib/cookie-policy'
 import { getEnv } from '@/lib/env'
 import { isAppError } from '@/lib/errors'
-import { mintGuestToken } from '@/lib/guest-token'
 import { createLogger } from '@/lib/logger'
-import { getSecrets } from '@/lib/secrets.server'
-import { guestLabel } from '@/lib/viewer.server'
 
 import type { AccountFormState } from './form-state'
 
@@ -143,30 +140,15 @@ export async function signUpAction(
   return signInWith(parsed.data.email, parsed.data.password, values, true)
 }
 
-/** Who the browser is after signing out: a guest no one has been before. */
-export type SignedOut = { kind: 'guest'; spaceId: string; label: string }
+export type { SignedOut } from '@/app/server/end-session.server'
 
 /**
- * Ends the session and replaces the guest cookie with a new guest's, so
- * the person who signs out never returns to the guest they were before
- * signing in (nor does the next person on this device). The page has
+ * Signs out: ends the session and gives a new guest. The page has
  * delivered or given up its pending changes before calling this, and wipes
  * this browser's copies after. See ADR 013.
  */
 export async function signOutAction(): Promise<SignedOut> {
-  await signOut({ redirect: false })
-  const env = getEnv()
-  const ttlSeconds = env.GUEST_TOKEN_TTL_SECONDS
-  const { token, claims } = await mintGuestToken(await getSecrets(), {
-    ttlSeconds,
-  })
-  const policy = guestCookiePolicy(env.APP_URL, ttlSeconds)
-  ;(await cookies()).set({ ...policy, value: token })
-  return {
-    kind: 'guest',
-    spaceId: claims.guestId,
-    label: guestLabel(claims.guestId),
-  }
+  return endSession()
 }
 
 function capitalize(message: string): string {

@@ -17,9 +17,13 @@ const log = createLogger('identity')
 
 /** Tells the other tabs of this browser that the viewer changed. */
 export function announceViewerChange(spaceId: string | null): void {
+  announce({ type: 'viewer-changed', spaceId })
+}
+
+/** Tells this browser's tabs something about who is using it. */
+export function announce(message: IdentityMessage): void {
   if (typeof BroadcastChannel === 'undefined') return
   const channel = new BroadcastChannel(IDENTITY_CHANNEL)
-  const message: IdentityMessage = { type: 'viewer-changed', spaceId }
   channel.postMessage(message)
   channel.close()
 }
@@ -76,7 +80,9 @@ export function IdentityFollower() {
         ? null
         : new BroadcastChannel(IDENTITY_CHANNEL)
     const onMessage = (event: MessageEvent) => {
-      if (isIdentityMessage(event.data)) void check()
+      // A sign-out still pending is the sign-out guard's to follow.
+      if (isIdentityMessage(event.data) && event.data.type === 'viewer-changed')
+        void check()
     }
     channel?.addEventListener('message', onMessage)
     window.addEventListener('focus', onVisible)

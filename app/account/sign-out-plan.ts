@@ -12,16 +12,21 @@ export const IDENTITY_CHANNEL = 'rollcall-identity'
 /** The IndexedDB database the persisted query cache lives in. */
 export const QUERY_CACHE_DATABASE = 'rollcall-cache'
 
-/** A message on {@link IDENTITY_CHANNEL}: this tab's viewer changed. */
-export interface IdentityMessage {
-  type: 'viewer-changed'
-  /** The new viewer's space, when the sender knows it. */
-  spaceId: string | null
-}
+/** A message on {@link IDENTITY_CHANNEL}. */
+export type IdentityMessage =
+  /** This tab's viewer changed. */
+  | {
+      type: 'viewer-changed'
+      /** The new viewer's space, when the sender knows it. */
+      spaceId: string | null
+    }
+  /** This tab signed out offline: every tab lets go of the account now. */
+  | { type: 'sign-out-pending' }
 
 export function isIdentityMessage(value: unknown): value is IdentityMessage {
   if (typeof value !== 'object' || value === null) return false
   const message = value as Record<string, unknown>
+  if (message.type === 'sign-out-pending') return true
   return (
     message.type === 'viewer-changed' &&
     (message.spaceId === null || typeof message.spaceId === 'string')

@@ -195,6 +195,11 @@ describe('the service worker (production build)', () => {
 
   it('starts / offline from the app shell, which carries no viewer data', async () => {
     const { context, page, errors } = await installed()
+    const prefetches: string[] = []
+    page.on('request', (request) => {
+      if (new URL(request.url()).searchParams.has('_rsc'))
+        prefetches.push(request.url())
+    })
     const secret = `Owl ${randomUUID().slice(0, 8)}`
     const created = await page.request.post(`${server.url}/api/avatars`, {
       data: { id: randomUUID(), emoji: '🦉', name: secret },
@@ -202,6 +207,11 @@ describe('the service worker (production build)', () => {
     expect(created.status()).toBe(201)
     await page.reload()
     expect(await page.textContent('main')).toContain(secret)
+    // The account links are in view, then hovered: a prefetch of theirs
+    // that was still on its way when the network went would fail, and
+    // Chromium reports each failure as a page error.
+    await page.hover('nav[aria-label="Account"] a[href="/sign-up"]')
+    await page.hover('nav[aria-label="Account"] a[href="/sign-in"]')
 
     await context.setOffline(true)
     const response = await page.goto(`${server.url}/`)
@@ -214,6 +224,7 @@ describe('the service worker (production build)', () => {
     // this browser's own storage (offline.test.ts).
     expect(await response!.text()).not.toContain(secret)
     expectNoViewerData(await cacheContents(page), secret)
+    expect(prefetches).toEqual([])
     expect(errors).toEqual([])
   })
 

@@ -292,6 +292,136 @@ describe('signing out', () => {
   )
 })
 
+describe('signing out offline', () => {
+  /** A user with a synced roster and an unsynced change, signed out offline. */
+  async function signedOutOffline(context: BrowserContext) {
+    const { page, user } = await userWithRoster(context, ['Private heron'])
+    const session = sessionOf(await context.cookies())
+    const other = await context.newPage()
+    await other.goto(`${server.url}/`)
+    await viewerLine(other, 'Signed in as Ada Lovelace')
+
+    await context.setOffline(true)
+    await addAvatar(page, 'Unsent ibis')
+    await waitForAvatar(page, 'Unsent ibis')
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    const dialog = page.getByRole('dialog', {
+      name: 'Sign out without syncing?',
+    })
+    await dialog.waitFor({ timeout: 60_000 })
+    await page.getByRole('button', { name: 'Sign out anyway' }).click()
+    return { page, other, user, session }
+  }
+
+  async function showsSignedOut(page: Page) {
+    await page.locator('.signed-out-status').waitFor({ timeout: 60_000 })
+    const main = (await page.textContent('main')) ?? ''
+    expect(main).toContain('Signed out')
+    for (const hidden of ['Private heron', 'Unsent ibis', 'Ada Lovelace']) {
+      expect(main).not.toContain(hidden)
+    }
+  }
+
+  it(
+    'lets go of the account in every tab at once, and ends the session once back online',
+    async () => {
+      const context = await browser.newContext()
+      const { page, other, user, session } = await signedOutOffline(context)
+      const errors = watchErrors(page)
+
+      await showsSignedOut(page)
+      await showsSignedOut(other)
+      const userDatabase = `/pglite/rollcall-${user.spaceId}-`
+      await expect
+        .poll(async () => (await databaseNames(page)).join(' '), {
+          timeout: 30_000,
+        })
+        .not.toContain(userDatabase)
+      expect(await cacheKeys(page)).toEqual([])
+      expect(await webStorageSizes(page)).toEqual({ local: 0, session: 0 })
+      // Only the server can end the session; until then the cookie stays.
+      expect(sessionOf(await context.cookies()).value).toBe(session.value)
+
+      // A page opened meanwhile comes from the worker and shows the same.
+      const third = await context.newPage()
+      const response = await third.goto(`${server.url}/`)
+      expect(response?.fromServiceWorker()).toBe(true)
+      await showsSignedOut(third)
+      await third.close()
+      await other.close()
+
+      // Back online, the open tab finishes on its own.
+      const reloaded = page.waitForEvent('load', { timeout: 60_000 })
+      await context.setOffline(false)
+      await reloaded
+      await viewerLine(page, 'Browsing as guest')
+      const fresh = await viewerOf(page)
+      expect(fresh.kind).toBe('guest')
+      expect(fresh.spaceId).not.toBe(user.spaceId)
+      expect(await shownNames(page)).toEqual([])
+      expect((await context.cookies()).map(({ name }) => name)).not.toContain(
+        SESSION_COOKIE,
+      )
+      // What was synced stays in the account; the unsent change is gone.
+      expect(await rosterOfSession(session)).toEqual(['Private heron'])
+      expect(unexpected(errors, BLOCKED)).toEqual([])
+      await context.close()
+    },
+    LONG * 2,
+  )
+
+  it(
+    'shows the next person on this device nothing of the account, even before the page runs',
+    async () => {
+      const context = await browser.newContext()
+      const { page, other, user } = await signedOutOffline(context)
+      await showsSignedOut(page)
+      await Promise.all([page.close(), other.close()])
+
+      // Online again with no tab open: the next visit's very first HTML
+      // already belongs to a new guest.
+      await context.setOffline(false)
+      const next = await context.newPage()
+      const response = await next.goto(`${server.url}/`)
+      expect(response?.status()).toBe(200)
+      const html = await response!.text()
+      for (const hidden of ['Private heron', 'Unsent ibis', 'Ada Lovelace']) {
+        expect(html).not.toContain(hidden)
+      }
+      await viewerLine(next, 'Browsing as guest')
+      const fresh = await viewerOf(next)
+      expect(fresh.kind).toBe('guest')
+      expect(fresh.spaceId).not.toBe(user.spaceId)
+      expect(await shownNames(next)).toEqual([])
+      expect((await context.cookies()).map(({ name }) => name)).not.toContain(
+        SESSION_COOKIE,
+      )
+      await context.close()
+    },
+    LONG * 2,
+  )
+
+  it('refuses a cross-site request to end the session', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(`${server.url}/`)
+    const before = await viewerOf(page)
+
+    const response = await page.request.post(`${server.url}/api/sign-out`, {
+      headers: {
+        Origin: 'https://elsewhere.example',
+        'Sec-Fetch-Site': 'cross-site',
+      },
+    })
+
+    expect(response.status()).toBe(403)
+    const body = (await response.json()) as { error: { code: string } }
+    expect(body.error.code).toBe('request/cross-origin')
+    expect((await viewerOf(page)).spaceId).toBe(before.spaceId)
+    await context.close()
+  })
+})
+
 describe('identity changes in another tab', () => {
   it(
     'follows a sign-out made in another tab without a reload',

@@ -49,6 +49,11 @@ describe('replicaDatabasesToWipe', () => {
     expect(replicaDatabasesToWipe([db(USER, 1)], null)).toEqual([db(USER, 1)])
   })
 
+  it('leaves the query cache and the pending sign-out flag to their owners', () => {
+    const names = ['rollcall-cache', 'rollcall-sign-out', db(USER, 1)]
+    expect(replicaDatabasesToWipe(names, null)).toEqual([db(USER, 1)])
+  })
+
   it('keeps nothing that only looks like the new viewer’s replica', () => {
     const lookalike = idbDatabaseName(`rollcall-${NEW_GUEST}-e3-copy`)
     expect(replicaDatabasesToWipe([lookalike], NEW_GUEST)).toEqual([lookalike])
@@ -78,6 +83,8 @@ describe('isIdentityMessage', () => {
     expect(isIdentityMessage({ type: 'viewer-changed', spaceId: 3 })).toBe(
       false,
     )
+    expect(isIdentityMessage({ type: 'sign-out-pending' })).toBe(true)
+    expect(isIdentityMessage({ type: 'signed-out' })).toBe(false)
     expect(isIdentityMessage('viewer-changed')).toBe(false)
     expect(isIdentityMessage(null)).toBe(false)
   })
