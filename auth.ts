@@ -111,6 +111,18 @@ export const MERGE_FAILED =
   'Your guest roster could not be moved into your account, so you are not ' +
   'signed in. Nothing was changed: try again.'
 
+function guestClaims(token: string | undefined) {
+  return getSecrets().then((secrets) => verifyGuestToken(secrets, token))
+}
+
+/** The guest the request's cookie names, or null without a valid one. */
+export async function currentGuestId(): Promise<string | null> {
+  const env = getEnv()
+  const policy = guestCookiePolicy(env.APP_URL, env.GUEST_TOKEN_TTL_SECONDS)
+  const claims = await guestClaims((await cookies()).get(policy.name)?.value)
+  return claims?.guestId ?? null
+}
+
 /**
  * Merges the signing-in guest's space into the user's (ADR 012). Runs in
  * the `jwt` callback, where a throw aborts the sign-in: no session cookie
@@ -123,10 +135,7 @@ export async function mergeGuestOnSignIn(user: AccountUser): Promise<void> {
   const env = getEnv()
   const policy = guestCookiePolicy(env.APP_URL, env.GUEST_TOKEN_TTL_SECONDS)
   const jar = await cookies()
-  const claims = await verifyGuestToken(
-    await getSecrets(),
-    jar.get(policy.name)?.value,
-  )
+  const claims = await guestClaims(jar.get(policy.name)?.value)
   if (!claims) return
 
   let result

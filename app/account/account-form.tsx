@@ -45,13 +45,14 @@ export function AccountForm({
       // The guest's roster moves into the account on the server (ADR 012):
       // deliver what this browser still holds first. What could not go
       // (the network failed) goes right after the sign-in, still from the
-      // guest's replica: the merge rebound its client id to the account,
-      // so the server takes it into the account's space.
+      // guest's replica, which takes the account's space with its queue
+      // (its client id then binds to the account, or already was rebound).
       await replica.deliver().catch(() => false)
       const action = mode === 'sign-in' ? signInAction : signUpAction
       const answer = await action(previous, form)
-      if (answer.status === 'signed-in') {
-        await replica.deliver().catch(() => false)
+      if (answer.status === 'signed-in' && answer.merged) {
+        const { from, into } = answer.merged
+        await replica.adoptMergedSpace(from, into).catch(() => false)
       }
       return answer
     },

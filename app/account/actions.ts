@@ -3,9 +3,10 @@
 import { CredentialsSignin } from 'next-auth'
 import { headers } from 'next/headers'
 
-import { loginLimits, SignInRefused, signIn } from '@/auth'
+import { currentGuestId, loginLimits, SignInRefused, signIn } from '@/auth'
 import { signUp } from '@/app/server/accounts.server'
 import { getDatabase } from '@/app/server/database.server'
+import { mergedInto } from '@/app/server/merge.server'
 import { endSession, type SignedOut } from '@/app/server/end-session.server'
 import {
   fieldErrors,
@@ -56,9 +57,13 @@ async function signInWith(
   values: { name?: string; email?: string },
   afterSignUp = false,
 ): Promise<AccountFormState> {
+  const guestId = await currentGuestId()
   try {
     await signIn('credentials', { email, password, redirect: false })
-    return { status: 'signed-in' }
+    const into = guestId ? await mergedInto(await getDatabase(), guestId) : null
+    return into
+      ? { status: 'signed-in', merged: { from: guestId!, into } }
+      : { status: 'signed-in' }
   } catch (error) {
     if (error instanceof SignInRefused && error.code === 'auth/rate-limited') {
       return refused(error.code, values, {

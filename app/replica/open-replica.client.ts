@@ -81,6 +81,12 @@ export interface ReplicaHandle {
    * server: 0 once everything is delivered.
    */
   flush(): Promise<number>
+  /**
+   * The server merged this replica's space into `spaceId` (a guest who
+   * signed in): the replica takes that space with its queue and delivers
+   * it (in the leader). Resolves with whether nothing is left to deliver.
+   */
+  adoptMergedSpace(spaceId: string): Promise<boolean>
   /** Resolves after the next round any tab sees complete. */
   nextRound(): Promise<void>
   /** Asks the leader for a round soon (online, focus). */
@@ -97,6 +103,7 @@ type ChannelMessage =
   | { type: 'changed'; changed: ChangedIds }
   | { type: 'round' }
   | { type: 'sync'; nonce?: string }
+  | { type: 'adopt'; spaceId: string; nonce: string }
   | { type: 'synced'; nonce: string; ok: boolean }
   | { type: 'activity'; activity: SyncActivity }
   | { type: 'activity?' }
@@ -258,6 +265,21 @@ class Replica implements ReplicaHandle {
         () => false,
       )
     }
+    return this.#askLeader((nonce) => ({ type: 'sync', nonce }))
+  }
+
+  adoptMergedSpace(spaceId: string): Promise<boolean> {
+    if (this.#leading) {
+      return this.engine.adoptMergedSpace(spaceId).then(
+        async () => (await this.flush()) === 0,
+        () => false,
+      )
+    }
+    return this.#askLeader((nonce) => ({ type: 'adopt', spaceId, nonce }))
+  }
+
+  /** Sends the leader a request and waits for its `synced` answer. */
+  #askLeader(message: (nonce: string) => ChannelMessage): Promise<boolean> {
     const nonce = crypto.randomUUID()
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => answer(false), ROUND_REQUEST_TIMEOUT_MS)
@@ -267,7 +289,7 @@ class Replica implements ReplicaHandle {
         resolve(ok)
       }
       this.#syncAnswers.set(nonce, answer)
-      this.channel.postMessage({ type: 'sync', nonce })
+      this.channel.postMessage(message(nonce))
     })
   }
 
@@ -409,6 +431,16 @@ class Replica implements ReplicaHandle {
           return
         }
         void this.freshRound().then((ok) =>
+          this.channel.postMessage({
+            type: 'synced',
+            nonce: message.nonce,
+            ok,
+          }),
+        )
+        return
+      case 'adopt':
+        if (!this.#leading) return
+        void this.adoptMergedSpace(message.spaceId).then((ok) =>
           this.channel.postMessage({
             type: 'synced',
             nonce: message.nonce,

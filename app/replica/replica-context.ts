@@ -34,6 +34,13 @@ export interface ReplicaContextValue {
    * at once without a replica (writes then go straight to the server).
    */
   deliver(): Promise<boolean>
+  /**
+   * After a sign-in that merged the guest space `from` into `into` (ADR
+   * 012): the replica of `from` carries its queue into `into` and delivers
+   * it. Resolves with whether nothing is left pending; a replica of another
+   * space is left alone (and true without one).
+   */
+  adoptMergedSpace(from: string, into: string): Promise<boolean>
   /** Asks for a round soon; ends a pause after a permanent failure. */
   requestSync(): void
   /** Pauses or resumes the network side (the inspector's switch). */

@@ -178,6 +178,12 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
     const synced = await handle.freshRound()
     return synced && (await handle.pendingCount()) === 0
   }, [])
+  const adoptMergedSpace = useCallback(async (from: string, into: string) => {
+    const handle = handleRef.current
+    if (!handle || replicaSpace.current !== from) return true
+    if ((await handle.pendingCount()) === 0) return true
+    return handle.adoptMergedSpace(into)
+  }, [])
   const setPaused = useCallback(
     (paused: boolean) => handleRef.current?.setPaused(paused),
     [],
@@ -203,6 +209,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       refusals,
       dismissRefusals,
       deliver,
+      adoptMergedSpace,
       requestSync,
       setPaused,
       flush,
@@ -216,6 +223,7 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       refusals,
       dismissRefusals,
       deliver,
+      adoptMergedSpace,
       requestSync,
       setPaused,
       flush,

@@ -111,6 +111,18 @@ export async function mergeGuestSpace(
   })
 }
 
+/** The space `guestSpaceId` was merged into, or null if it never was. */
+export async function mergedInto(
+  db: Database,
+  guestSpaceId: string,
+): Promise<string | null> {
+  const [merge] = await db
+    .select({ into: spaceMerges.userSpaceId })
+    .from(spaceMerges)
+    .where(eq(spaceMerges.guestSpaceId, guestSpaceId))
+  return merge?.into ?? null
+}
+
 async function liveAvatars(tx: Database, spaceId: string) {
   return tx
     .select({ id: avatars.id })

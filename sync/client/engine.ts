@@ -435,6 +435,38 @@ export class SyncEngine {
   }
 
   /**
+   * The server merged this replica's space into `newSpaceId` (a guest who
+   * signed in, ADR 012): the replica's queue now belongs there, under the
+   * same client id and mutation ids. The replica takes the new space and
+   * forgets its cursor and the old space's rows, keeping its outbox; the
+   * next round pulls the new space from scratch, which confirms the space
+   * for a client the server had not bound yet, and the round after it
+   * pushes. Only for a merge the caller knows happened: anywhere else, a
+   * change of space goes through `switchSpace`, which never carries a queue
+   * over.
+   */
+  adoptMergedSpace(newSpaceId: string): Promise<void> {
+    return this.#enqueue(async () => {
+      const oldSpaceId = this.#spaceId
+      if (oldSpaceId === newSpaceId) return
+      await this.#storage.transaction(async (tx) => {
+        const state = await tx.readState()
+        if (state?.clientId !== this.#clientId) throw replicaChanged()
+        await tx.visible(oldSpaceId).clear()
+        await tx.base(oldSpaceId).clear()
+        await tx.writeState({ ...state, spaceId: newSpaceId, cursor: null })
+      })
+      this.#spaceId = newSpaceId
+      this.#mismatch = undefined
+      this.#confirmedAt = undefined
+      this.#failures = 0
+      log.info(`took on space ${newSpaceId}, into which ${oldSpaceId} merged`)
+      this.#emitChange('all')
+      if (this.#started) this.#schedule(0)
+    })
+  }
+
+  /**
    * Moves the replica to another space; see "A change of space" above.
    * Runs after any round in progress, and before any requested later.
    */

@@ -174,6 +174,45 @@ describe('changes queued by the guest when signing in', () => {
     ).toEqual([])
     await context.close()
   })
+
+  it('carries over changes the guest never got onto the server', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const errors = watchErrors(page)
+    // The replica's first pull goes through (it is not ready before one);
+    // from then on not one round of the guest does, so the server never
+    // binds its client. The user's rounds go through.
+    let blocking = false
+    await page.route(`${server.url}/api/sync`, async (route) => {
+      const cookie = (await route.request().allHeaders()).cookie ?? ''
+      if (!blocking || cookie.includes(SESSION_COOKIE)) await route.continue()
+      else await route.abort()
+    })
+    await page.goto(`${server.url}/`)
+    await waitForReplica(page, 'ready')
+    blocking = true
+    await addAvatar(page, 'Never synced')
+    await addAvatar(page, 'Nor this')
+    await waitForAvatar(page, 'Nor this')
+    await waitForPending(page, 2)
+
+    await submitAccountForm(page, 'Sign up', newEmail())
+
+    await eventuallyOnServer(context, server, (avatars) =>
+      expect(avatars.map((avatar) => avatar.name).sort()).toEqual([
+        'Never synced',
+        'Nor this',
+      ]),
+    )
+    await waitForReplica(page, 'ready')
+    await waitForNames(page, ['Never synced', 'Nor this'])
+    await waitForPending(page, 0)
+    await page.unroute(`${server.url}/api/sync`)
+    expect(
+      unexpected(errors, [/api\/sync/, /Failed to fetch/, /ERR_FAILED/]),
+    ).toEqual([])
+    await context.close()
+  })
 })
 
 describe('hostile requests around accounts', () => {

@@ -4,6 +4,8 @@ import { PGlite } from '@electric-sql/pglite'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
+import { signUp } from '@/app/server/accounts.server'
+import { mergeGuestSpace } from '@/app/server/merge.server'
 import { openDatabase, type ServerDatabase } from '@/db/connect.server'
 import { syncClients } from '@/db/schema'
 import { createDrizzleStorage } from '@/sync/client/drizzle-storage'
@@ -239,5 +241,77 @@ describe('the client engine against the sync route', () => {
       ['Owl'],
     )
     expect(await listAvatars(server.db, viewer)).toEqual([])
+  })
+
+  it('carries a queue never acknowledged into the account its space merged into, once', async () => {
+    const guestSpace = spaceId
+    let viewer = guestSpace
+    let online = false
+    const transport = serverTransport(() => viewer)
+    const engine = await SyncEngine.open({
+      storage: replicas[0]!.storage,
+      transport: (request) =>
+        online
+          ? transport(request)
+          : Promise.reject(
+              new SyncTransportError('sync/network', 'offline', {
+                status: 0,
+                retryable: true,
+              }),
+            ),
+      spaceId: guestSpace,
+    })
+    // Offline from the start: the server has never seen this client.
+    const fox = await engine.mutate('createAvatar', avatar('Fox'))
+    await engine.mutate('renameAvatar', { id: fox.args.id, name: 'Fox II' })
+    await engine.mutate('createAvatar', avatar('Owl'))
+    expect(
+      await server.db
+        .select()
+        .from(syncClients)
+        .where(eq(syncClients.id, engine.clientId)),
+    ).toEqual([])
+
+    const user = await signUp(
+      server.db,
+      {
+        name: 'Ann',
+        email: `ann-${randomUUID().slice(0, 8)}@example.com`,
+        password: 'correct horse battery',
+      },
+      {
+        address: 'test',
+        limits: { perAddress: 100, perAccount: 100, windowSeconds: 900 },
+        scrypt: { N: 2 ** 10, r: 8, p: 1 },
+      },
+    )
+    const other = await SyncEngine.open({
+      storage: replicas[1]!.storage,
+      transport: serverTransport(() => user.spaceId),
+      spaceId: user.spaceId,
+    })
+    const [kept] = await seed(other, ['Kept'])
+    await mergeGuestSpace(server.db, { guestSpaceId: guestSpace, user })
+    viewer = user.spaceId
+    online = true
+
+    await engine.adoptMergedSpace(user.spaceId)
+    expect(engine.spaceId).toBe(user.spaceId)
+    await engine.flush()
+
+    expect(await engine.pendingMutations()).toEqual([])
+    const onServer = await listAvatars(server.db, user.spaceId)
+    // The queued creates keep the places the guest's replica gave them.
+    expect(onServer.map((a) => a.name).sort()).toEqual([
+      'Fox II',
+      'Kept',
+      'Owl',
+    ])
+    expect(onServer.map((a) => a.id)).toContain(kept)
+    expect(await engine.listAvatars()).toEqual(onServer)
+    // Nothing reached the guest's space, and a further round adds nothing.
+    expect(await listAvatars(server.db, guestSpace)).toEqual([])
+    await engine.sync()
+    expect(await listAvatars(server.db, user.spaceId)).toHaveLength(3)
   })
 })
