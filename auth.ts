@@ -72,6 +72,9 @@ export function authProviders(env: Env): Provider[] {
       GitHub({
         clientId: env.AUTH_GITHUB_ID,
         clientSecret: env.AUTH_GITHUB_SECRET,
+        enterprise: env.AUTH_GITHUB_ENTERPRISE_URL
+          ? { baseUrl: env.AUTH_GITHUB_ENTERPRISE_URL }
+          : undefined,
       }),
     )
   }
