@@ -6,6 +6,8 @@
  *   assets, public files, the offline page, the app shell and the manifest.
  * - Navigations: network only, never cached; on a network failure the
  *   precached app shell for `/` and the offline page for anything else.
+ *   Navigations to route handlers are answered from the navigation preload
+ *   too (so the server never runs them twice), with no fallback.
  * - PGlite's wasm and data: cache first at runtime, one version per file.
  * - Everything else (route handlers, RSC payloads, POSTs) is not touched.
  * - A new version waits until the page posts SKIP_WAITING.
@@ -106,6 +108,10 @@ const kindOf = (request: Request, url: URL) =>
 serwist.registerCapture(
   ({ request, url }) => kindOf(request, url) === 'navigation',
   navigate,
+)
+serwist.registerCapture(
+  ({ request, url }) => kindOf(request, url) === 'api-navigation',
+  network,
 )
 serwist.registerCapture(
   ({ request, url }) => kindOf(request, url) === 'pglite-asset',
