@@ -1,4 +1,8 @@
-import NextAuth, { CredentialsSignin, type NextAuthConfig } from 'next-auth'
+import NextAuth, {
+  AuthError,
+  CredentialsSignin,
+  type NextAuthConfig,
+} from 'next-auth'
 import { cookies } from 'next/headers'
 import type { Provider } from 'next-auth/providers'
 import Credentials from 'next-auth/providers/credentials'
@@ -20,8 +24,13 @@ import { type Env, getEnv } from '@/lib/env'
 import { isAppError } from '@/lib/errors'
 import { verifyGuestToken } from '@/lib/guest-token'
 import { createLogger } from '@/lib/logger'
+import { configuredOAuthProviders } from '@/lib/oauth-providers'
 import { getSecrets } from '@/lib/secrets.server'
 import { readSessionClaims, sessionClaims } from '@/lib/session-token'
+import {
+  EMAIL_TAKEN_BY_ANOTHER_ACCOUNT,
+  MERGE_FAILED,
+} from '@/lib/sign-in-notices'
 
 const log = createLogger('auth')
 
@@ -29,10 +38,13 @@ const log = createLogger('auth')
 export const AUTH_BASE_PATH = '/api/auth'
 
 /**
- * A refused email + password sign-in. `code` is one of ours
- * (`auth/wrong-credentials`, `auth/rate-limited`, `auth/invalid-input`);
- * Auth.js puts it in the error redirect, so it never says which of email
- * or password was wrong.
+ * A refused sign-in. `code` is one of ours (`auth/wrong-credentials`,
+ * `auth/rate-limited`, `auth/invalid-input`, and for any provider
+ * `auth/merge-failed`, `space/full`, `auth/email-taken`); Auth.js puts it
+ * in the error redirect (`/sign-in?error=CredentialsSignin&code=…`), so it
+ * never says which of email or password was wrong. It extends Auth.js's
+ * credentials error because that is the one refusal whose code Auth.js
+ * passes on, whichever provider was used.
  */
 export class SignInRefused extends CredentialsSignin {
   /** What to tell the person (Auth.js decorates `message`). */
@@ -67,21 +79,25 @@ export function authProviders(env: Env): Provider[] {
         authorizePassword(env, credentials, request),
     }),
   ]
-  if (env.AUTH_GITHUB_ID && env.AUTH_GITHUB_SECRET) {
-    providers.push(
-      GitHub({
-        clientId: env.AUTH_GITHUB_ID,
-        clientSecret: env.AUTH_GITHUB_SECRET,
-      }),
-    )
-  }
-  if (env.AUTH_GOOGLE_ID && env.AUTH_GOOGLE_SECRET) {
-    providers.push(
-      Google({
-        clientId: env.AUTH_GOOGLE_ID,
-        clientSecret: env.AUTH_GOOGLE_SECRET,
-      }),
-    )
+  for (const { id } of configuredOAuthProviders(env)) {
+    if (id === 'github') {
+      providers.push(
+        GitHub({
+          clientId: env.AUTH_GITHUB_ID,
+          clientSecret: env.AUTH_GITHUB_SECRET,
+          enterprise: env.AUTH_GITHUB_ENTERPRISE_URL
+            ? { baseUrl: env.AUTH_GITHUB_ENTERPRISE_URL }
+            : undefined,
+        }),
+      )
+    } else {
+      providers.push(
+        Google({
+          clientId: env.AUTH_GOOGLE_ID,
+          clientSecret: env.AUTH_GOOGLE_SECRET,
+        }),
+      )
+    }
   }
   return providers
 }
@@ -106,10 +122,34 @@ async function authorizePassword(
   }
 }
 
-/** What the sign-in form says when the guest's roster could not move. */
-export const MERGE_FAILED =
-  'Your guest roster could not be moved into your account, so you are not ' +
-  'signed in. Nothing was changed: try again.'
+export { MERGE_FAILED }
+
+/**
+ * The user an OAuth sign-in names, found by its linked identity or created
+ * with it. An email that already belongs to an account is refused, never
+ * linked (ADR 014); the refusal goes back to the sign-in page as
+ * `auth/email-taken`, with nothing created and the guest untouched.
+ */
+async function oauthUser(
+  provider: string,
+  providerAccountId: string,
+  user: { email?: string | null; name?: string | null },
+): Promise<AccountUser> {
+  try {
+    return await findOrCreateOAuthUser(await getDatabase(), {
+      provider,
+      providerAccountId,
+      email: user.email,
+      name: user.name,
+    })
+  } catch (error) {
+    if (isAppError(error) && error.code === 'auth/email-taken') {
+      log.info(`${provider} sign-in refused: its email belongs to an account`)
+      throw new SignInRefused(error.code, EMAIL_TAKEN_BY_ANOTHER_ACCOUNT)
+    }
+    throw error
+  }
+}
 
 function guestClaims(token: string | undefined) {
   return getSecrets().then((secrets) => verifyGuestToken(secrets, token))
@@ -187,12 +227,13 @@ export function authConfig(
         if (!user) return readSessionClaims(token)
         let signedIn = user as AccountUser
         if (account && (account.type === 'oauth' || account.type === 'oidc')) {
-          signedIn = await findOrCreateOAuthUser(await getDatabase(), {
-            provider: account.provider,
-            providerAccountId: account.providerAccountId,
-            email: user.email,
-            name: user.name,
-          })
+          // Nothing of `account` (the provider's tokens) goes further than
+          // this: the session holds our own claims only (ADR 010).
+          signedIn = await oauthUser(
+            account.provider,
+            account.providerAccountId,
+            user,
+          )
         }
         await mergeGuestOnSignIn(signedIn)
         return sessionClaims(signedIn)
@@ -216,6 +257,12 @@ export function authConfig(
           log.debug(`sign-in refused: ${error.code}`)
           return
         }
+        // The provider said no (most often the person cancelled): an
+        // answer too. Only the provider's error code is logged.
+        if (error instanceof AuthError && error.type === 'OAuthCallbackError') {
+          log.info(`sign-in refused by the provider: ${providerError(error)}`)
+          return
+        }
         log.error('auth.js error', error)
       },
       warn(code) {
@@ -225,6 +272,15 @@ export function authConfig(
       debug() {},
     },
   }
+}
+
+/** The `error` an OAuth provider answered, as Auth.js recorded it. */
+function providerError(error: AuthError): string {
+  const cause = error.cause as Record<string, unknown> | undefined
+  const provider =
+    typeof cause?.providerId === 'string' ? cause.providerId : '?'
+  const code = typeof cause?.error === 'string' ? cause.error : 'unknown'
+  return `${provider} answered ${code.slice(0, 64)}`
 }
 
 export const { handlers, auth, signIn, signOut } = NextAuth(async () =>

@@ -64,6 +64,24 @@ const envSchema = z.object({
   /** GitHub OAuth app; the provider is on when both are set. */
   AUTH_GITHUB_ID: z.string().trim().min(1).optional(),
   AUTH_GITHUB_SECRET: z.string().trim().min(1).optional(),
+  /**
+   * A GitHub Enterprise Server's base URL (https://github.example.com);
+   * unset, the GitHub provider talks to github.com. Kept without a trailing
+   * slash: the provider appends `/login/oauth/...` and `/api/v3/...`.
+   */
+  AUTH_GITHUB_ENTERPRISE_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine(
+      (value) => {
+        // Runs after a failed URL check too: parse defensively.
+        if (!URL.canParse(value)) return false
+        const url = new URL(value)
+        return url.search === '' && url.hash === '' && url.username === ''
+      },
+      { message: 'expected a base URL without query, fragment or user' },
+    )
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
   /** Google OAuth client; the provider is on when both are set. */
   AUTH_GOOGLE_ID: z.string().trim().min(1).optional(),
   AUTH_GOOGLE_SECRET: z.string().trim().min(1).optional(),

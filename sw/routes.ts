@@ -35,6 +35,14 @@ const SHELL_ROUTES: readonly string[] = ['/']
 export type RequestKind =
   /** A page load: network only, never cached, a precached page on failure. */
   | 'navigation'
+  /**
+   * A page load of a route handler (Auth.js's sign-in and OAuth callback
+   * redirects): network only, never cached, no fallback. The worker answers
+   * it only to hand over the navigation preload's response: left alone,
+   * the browser would fetch it again, and the server would run a one-time
+   * OAuth callback twice (the second run fails, its code used up).
+   */
+  | 'api-navigation'
   /** PGlite's wasm or data file: cache first, versioned by its hashed URL. */
   | 'pglite-asset'
   /** Another immutable build asset: cache first. */
@@ -60,7 +68,7 @@ export function classifyRequest(request: RequestFacts): RequestKind {
   if (method !== 'GET' || url.origin !== origin) return 'network'
   // Route handlers answer per viewer (and /api/sync is a POST anyway).
   if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
-    return 'network'
+    return mode === 'navigate' ? 'api-navigation' : 'network'
   }
   if (mode === 'navigate') return 'navigation'
   if (url.pathname.startsWith(STATIC_PREFIX) && !url.search) {

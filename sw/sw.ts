@@ -6,8 +6,10 @@
  *   assets, public files, the offline page, the app shell and the manifest.
  * - Navigations: network only, never cached; on a network failure the
  *   precached app shell for `/` and the offline page for anything else.
- *   After a sign-out made offline, none until the server has ended the
- *   session (sw/pending-sign-out.ts).
+ *   Navigations to route handlers are answered from the navigation preload
+ *   too (so the server never runs them twice), with no fallback.
+ *   After a sign-out made offline, page loads wait until the server has
+ *   ended the session (sw/pending-sign-out.ts).
  * - PGlite's wasm and data: cache first at runtime, one version per file.
  * - Everything else (route handlers, RSC payloads, POSTs) is not touched.
  * - A new version waits until the page posts SKIP_WAITING.
@@ -95,12 +97,14 @@ async function fallbackFor(url: URL): Promise<Response> {
  * A sign-out made offline is still open: the session cookie would render
  * the account's roster for whoever opens the app next. The server ends the
  * session first; until it can, the page comes from the precache, which
- * knows no viewer. The navigation preload already left with the old
- * cookie, so its answer is dropped and the page fetched again.
+ * knows no viewer. The navigation preload left with the old cookies: its
+ * answer is awaited (so no cookie it sets lands after the new guest's) and
+ * dropped, and the page fetched again. Page renders change nothing on the
+ * server, so the second request is harmless.
  */
 async function navigateAfterSignOut(options: RouteHandlerCallbackOptions) {
   const event = options.event as FetchEvent
-  void event.preloadResponse?.catch(() => undefined)
+  await event.preloadResponse?.catch(() => undefined)
   if (!(await finishPendingSignOut(self.location.origin))) {
     return fallbackFor(options.url)
   }
@@ -133,6 +137,10 @@ const kindOf = (request: Request, url: URL) =>
 serwist.registerCapture(
   ({ request, url }) => kindOf(request, url) === 'navigation',
   navigate,
+)
+serwist.registerCapture(
+  ({ request, url }) => kindOf(request, url) === 'api-navigation',
+  network,
 )
 serwist.registerCapture(
   ({ request, url }) => kindOf(request, url) === 'pglite-asset',

@@ -34,10 +34,13 @@ const WORDING = {
 export function AccountForm({
   mode,
   signedInAs,
+  notice = null,
 }: {
   mode: Mode
   /** The signed-in user's name, when there is one. */
   signedInAs: string | null
+  /** Why the person was sent back to this page, until they submit. */
+  notice?: string | null
 }) {
   const replica = useReplica()
   const [state, submit, pending] = useActionState<AccountFormState, FormData>(
@@ -132,6 +135,11 @@ export function AccountForm({
       noValidate
     >
       <h2 id={`${id}-heading`}>{wording.heading}</h2>
+      {notice && state.status === 'idle' ? (
+        <p role="alert" className="field-error" data-testid="sign-in-notice">
+          {notice}
+        </p>
+      ) : null}
       {mode === 'sign-up'
         ? field('name', 'Name', {
             type: 'text',

@@ -2,6 +2,7 @@
 
 import { CredentialsSignin } from 'next-auth'
 import { headers } from 'next/headers'
+import { redirect } from 'next/navigation'
 
 import { currentGuestId, loginLimits, SignInRefused, signIn } from '@/auth'
 import { signUp } from '@/app/server/accounts.server'
@@ -18,6 +19,7 @@ import { clientAddress } from '@/lib/client-address'
 import { getEnv } from '@/lib/env'
 import { isAppError } from '@/lib/errors'
 import { createLogger } from '@/lib/logger'
+import { configuredOAuthProviders } from '@/lib/oauth-providers'
 
 import type { AccountFormState } from './form-state'
 
@@ -143,6 +145,34 @@ export async function signUpAction(
     })
   }
   return signInWith(parsed.data.email, parsed.data.password, values, true)
+}
+
+/** Where a sign-in that could not even start sends the person back to. */
+const START_FAILED = '/sign-in?error=Configuration'
+
+/**
+ * A provider button's action: asks Auth.js to start a sign-in with that
+ * provider (it sets its PKCE cookie and answers the provider's
+ * authorization URL), then sends the browser there. The provider comes
+ * back to Auth.js's callback, which merges the guest's roster (ADR 012)
+ * and lands on `/`, or on `/sign-in?error=…` when anything refused.
+ * A provider that is not configured, or a start that fails, lands on the
+ * sign-in page with a notice instead of an error page.
+ */
+export async function providerSignInAction(form: FormData): Promise<void> {
+  const id = text(form, 'provider')
+  const provider = configuredOAuthProviders(getEnv()).find(
+    (choice) => choice.id === id,
+  )
+  let target = START_FAILED
+  if (provider) {
+    try {
+      target = await signIn(provider.id, { redirectTo: '/', redirect: false })
+    } catch (error) {
+      log.error(`could not start a sign-in with ${provider.id}`, error)
+    }
+  }
+  redirect(target)
 }
 
 export type { SignedOut } from '@/app/server/end-session.server'

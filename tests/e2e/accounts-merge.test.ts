@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto'
 
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { launchBrowser, watchErrors } from './support/browser'
 import {
   addAvatar,
   eventuallyOnServer,
+  guestWithRoster,
   serverAvatars,
   shownNames,
   unexpected,
+  viewerOf,
   waitForAvatar,
+  waitForNames,
   waitForPending,
   waitForReplica,
 } from './support/replica'
@@ -42,25 +45,6 @@ function newEmail(): string {
   return `merge-${Date.now()}-${counter}@example.com`
 }
 
-/** A guest's page with its replica ready and these avatars synced. */
-async function guestWithRoster(
-  context: BrowserContext,
-  names: string[],
-): Promise<Page> {
-  const page = await context.newPage()
-  await page.goto(`${server.url}/`)
-  await waitForReplica(page, 'ready')
-  for (const name of names) {
-    await addAvatar(page, name)
-    await waitForAvatar(page, name)
-  }
-  await waitForPending(page, 0)
-  await eventuallyOnServer(context, server, (avatars) =>
-    expect(avatars.map((avatar) => avatar.name)).toEqual(names),
-  )
-  return page
-}
-
 /** Follows the page's own link to the form (no reload), then submits it. */
 async function submitAccountForm(
   page: Page,
@@ -79,37 +63,17 @@ async function submitAccountForm(
   await page.waitForURL(`${server.url}/`, { timeout: 30_000 })
 }
 
-async function viewerOf(context: BrowserContext) {
-  const response = await context.request.get(`${server.url}/api/viewer`)
-  return (await response.json()) as { kind: string; spaceId: string }
-}
-
-async function waitForNames(page: Page, names: string[]) {
-  await page.waitForFunction(
-    (wanted) =>
-      JSON.stringify(
-        [
-          ...document.querySelectorAll(
-            '[data-testid="avatar-item"] .avatar-name',
-          ),
-        ].map((node) => node.textContent),
-      ) === JSON.stringify(wanted),
-    names,
-    { timeout: 30_000 },
-  )
-}
-
 describe('the guest-to-account upgrade in the browser', () => {
   it('keeps the roster through sign-up, merges a second device on sign-in, and pokes both', async () => {
     const first = await browser.newContext()
-    const page = await guestWithRoster(first, ['Ada', 'Bo'])
+    const page = await guestWithRoster(first, server, ['Ada', 'Bo'])
     const errors = watchErrors(page)
     const oldGuest = await guestToken(page, server.url)
     const email = newEmail()
 
     await submitAccountForm(page, 'Sign up', email)
 
-    const user = await viewerOf(first)
+    const user = await viewerOf(first, server)
     expect(user.kind).toBe('user')
     await waitForReplica(page, 'ready')
     await waitForNames(page, ['Ada', 'Bo'])
@@ -124,10 +88,10 @@ describe('the guest-to-account upgrade in the browser', () => {
 
     // A second browser with its own guest roster signs in to the account.
     const second = await browser.newContext()
-    const other = await guestWithRoster(second, ['Cy', 'Ada'])
+    const other = await guestWithRoster(second, server, ['Cy', 'Ada'])
     await submitAccountForm(other, 'Sign in', email)
 
-    expect((await viewerOf(second)).spaceId).toBe(user.spaceId)
+    expect((await viewerOf(second, server)).spaceId).toBe(user.spaceId)
     await waitForReplica(other, 'ready')
     // The account's avatars first, then the guest's; look-alikes are kept.
     await waitForNames(other, ['Ada', 'Bo', 'Cy', 'Ada'])
@@ -149,7 +113,7 @@ describe('the guest-to-account upgrade in the browser', () => {
 describe('changes queued by the guest when signing in', () => {
   it("reach the account after the merge, under the guest replica's client id", async () => {
     const context = await browser.newContext()
-    const page = await guestWithRoster(context, ['Ada'])
+    const page = await guestWithRoster(context, server, ['Ada'])
     const errors = watchErrors(page)
     // The guest's pushes fail (a flaky network); the user's go through.
     await page.route(`${server.url}/api/sync`, async (route) => {
@@ -229,7 +193,7 @@ describe('hostile requests around accounts', () => {
     await page.waitForURL(`${server.url}/`, { timeout: 30_000 })
     const cookies = await context.cookies(server.url)
     const cookie = cookies.map(({ name, value }) => `${name}=${value}`)
-    const viewer = await viewerOf(context)
+    const viewer = await viewerOf(context, server)
     await context.close()
     return { cookie: cookie.join('; '), spaceId: viewer.spaceId, email }
   }

@@ -242,4 +242,25 @@ describe('hostile session cookies', () => {
     expect(response.status).toBe(200)
     expect(Object.keys(await response.json())).toEqual(['credentials'])
   })
+
+  it('offers no provider buttons on the sign-in and sign-up pages without OAuth variables', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    for (const [path, submit] of [
+      ['/sign-in', 'Sign in'],
+      ['/sign-up', 'Sign up'],
+    ]) {
+      await page.goto(`${server.url}${path}`)
+      // The page did render its form...
+      await page.getByRole('button', { name: submit, exact: true }).waitFor()
+      // ...and nothing else to sign in with.
+      await expect(
+        page.getByRole('button', { name: /continue with/i }).count(),
+      ).resolves.toBe(0)
+      await expect(
+        page.getByRole('region', { name: 'Other ways to sign in' }).count(),
+      ).resolves.toBe(0)
+    }
+    await context.close()
+  })
 })

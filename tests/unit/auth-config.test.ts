@@ -61,6 +61,37 @@ describe('Auth.js configuration', () => {
     })
   })
 
+  it('points GitHub at an Enterprise Server when its base URL is set', () => {
+    const github = (values: Record<string, string>) => {
+      const provider = authProviders(
+        parseEnv({
+          AUTH_SECRET: SECRET,
+          AUTH_GITHUB_ID: 'gh-id',
+          AUTH_GITHUB_SECRET: 'gh-secret',
+          ...values,
+        }),
+      )[1]
+      return (typeof provider === 'function' ? provider() : provider) as {
+        authorization: { url: string }
+        token: string
+        userinfo: { url: string }
+      }
+    }
+    const enterprise = github({
+      AUTH_GITHUB_ENTERPRISE_URL: 'https://github.example.com/',
+    })
+    expect(enterprise.authorization.url).toBe(
+      'https://github.example.com/login/oauth/authorize',
+    )
+    expect(enterprise.token).toBe(
+      'https://github.example.com/login/oauth/access_token',
+    )
+    expect(enterprise.userinfo.url).toBe(
+      'https://github.example.com/api/v3/user',
+    )
+    expect(github({}).token).toBe('https://github.com/login/oauth/access_token')
+  })
+
   it.each([
     ['GitHub id without secret', { AUTH_GITHUB_ID: 'id' }],
     ['GitHub secret without id', { AUTH_GITHUB_SECRET: 'secret' }],

@@ -47,4 +47,27 @@ describe('environment', () => {
       ['APP_URL', 'AUTH_SECRET.0', 'DATABASE_URL', 'LOG_LEVEL'].sort(),
     )
   })
+
+  it('keeps a GitHub Enterprise base URL without its trailing slash', () => {
+    expect(
+      parseEnv({ AUTH_GITHUB_ENTERPRISE_URL: 'https://github.example.com/' })
+        .AUTH_GITHUB_ENTERPRISE_URL,
+    ).toBe('https://github.example.com')
+    expect(
+      parseEnv({ AUTH_GITHUB_ENTERPRISE_URL: 'http://10.0.0.5:8080/ghe' })
+        .AUTH_GITHUB_ENTERPRISE_URL,
+    ).toBe('http://10.0.0.5:8080/ghe')
+    expect(parseEnv({}).AUTH_GITHUB_ENTERPRISE_URL).toBeUndefined()
+  })
+
+  it.each([
+    'github.example.com',
+    'ftp://github.example.com',
+    'https://github.example.com/?x=1',
+    'https://user:pass@github.example.com',
+  ])('refuses %s as a GitHub Enterprise base URL', (value) => {
+    expect(() => parseEnv({ AUTH_GITHUB_ENTERPRISE_URL: value })).toThrow(
+      /AUTH_GITHUB_ENTERPRISE_URL/,
+    )
+  })
 })

@@ -53,7 +53,6 @@ describe('which requests the service worker answers', () => {
     ['the roster’s RSC payload', '/?_rsc=1x2y3', {}],
     ['a page fetched by script', '/', {}],
     ['the viewer API', '/api/viewer', {}],
-    ['a navigation to an API route', '/api/avatars', { mode: 'navigate' }],
     ['the sync route', '/api/sync', { method: 'POST' }],
     ['the poke stream', '/api/sync/events', {}],
     ['a POST to a page', '/', { method: 'POST', mode: 'navigate' }],
@@ -123,12 +122,19 @@ describe('accounts and the service worker', () => {
     ['/api/auth/csrf', 'GET', 'cors'],
     ['/api/auth/providers', 'GET', 'cors'],
     ['/api/auth/callback/credentials', 'POST', 'cors'],
-    ['/api/auth/signin/github', 'GET', 'navigate'],
     ['/sign-in', 'POST', 'cors'],
     ['/sign-in?_rsc=abc', 'GET', 'cors'],
   ])('leaves %s (%s, %s) to the network, uncached', (path, method, mode) => {
     expect(kind(path, { method, mode })).toBe('network')
   })
+
+  it.each(['/api/auth/callback/github?code=abc', '/api/avatars'])(
+    'answers a page load of %s from the navigation preload, so the server sees it once',
+    (path) => {
+      expect(kind(path, { mode: 'navigate' })).toBe('api-navigation')
+      expect(kind(path, { method: 'POST', mode: 'navigate' })).toBe('network')
+    },
+  )
 
   it('loads the sign-in and sign-up pages from the network only', () => {
     expect(kind('/sign-in', { mode: 'navigate' })).toBe('navigation')

@@ -149,3 +149,56 @@ export function debugPage(page: Page, tag: string): void {
     console.info(at(), 'failed', request.url(), request.failure()?.errorText),
   )
 }
+
+/** A guest's page with its replica ready and these avatars synced. */
+export async function guestWithRoster(
+  context: BrowserContext,
+  server: RunningServer,
+  names: string[],
+): Promise<Page> {
+  const page = await context.newPage()
+  await page.goto(`${server.url}/`)
+  await waitForReplica(page, 'ready')
+  for (const name of names) {
+    await addAvatar(page, name)
+    await waitForAvatar(page, name)
+  }
+  await waitForPending(page, 0)
+  await eventuallyOnServer(context, server, (avatars) =>
+    expect(avatars.map((avatar) => avatar.name)).toEqual(names),
+  )
+  return page
+}
+
+/** Who the server says the context's cookies speak for. */
+export async function viewerOf(
+  context: BrowserContext,
+  server: RunningServer,
+): Promise<{ kind: string; spaceId: string; label: string }> {
+  const response = await context.request.get(`${server.url}/api/viewer`)
+  return (await response.json()) as {
+    kind: string
+    spaceId: string
+    label: string
+  }
+}
+
+/** Waits until the page shows exactly these avatar names, in this order. */
+export async function waitForNames(
+  page: Page,
+  names: string[],
+  timeout = 30_000,
+): Promise<void> {
+  await page.waitForFunction(
+    (wanted) =>
+      JSON.stringify(
+        [
+          ...document.querySelectorAll(
+            '[data-testid="avatar-item"] .avatar-name',
+          ),
+        ].map((node) => node.textContent),
+      ) === JSON.stringify(wanted),
+    names,
+    { timeout },
+  )
+}
