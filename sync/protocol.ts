@@ -57,6 +57,17 @@ const requestV2 = z
     protocol: z.literal(2),
     schemaVersion: z.number().int().positive(),
     ...commonRequest,
+    /**
+     * The highest mutation id this client has seen acknowledged. On a round
+     * that pushes nothing, the server answers with the refusals it stored
+     * above it: the answer to the push that carried them may have been lost.
+     */
+    acknowledged: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(Number.MAX_SAFE_INTEGER)
+      .optional(),
   })
   .strict()
 
@@ -87,7 +98,11 @@ interface CommonResponse {
   cursor: string
   /** The highest mutation id of this client the server has applied or refused. */
   lastMutationId: number
-  /** Refusals among the mutations of this request (stored ones on replay). */
+  /**
+   * Refusals among the mutations of this request (stored ones on replay),
+   * or, on a round that pushes nothing, the stored ones above the client's
+   * `acknowledged`.
+   */
   refused: Refusal[]
 }
 

@@ -552,6 +552,11 @@ export class SyncEngine {
         name: name as MutationName,
         args,
       })),
+      // Refusals of a push whose answer was lost come back on a round that
+      // pushes nothing (a confirmation): the server needs where we are.
+      ...(sent.length === 0 && outbox.length > 0
+        ? { acknowledged: state.lastAckedId }
+        : {}),
     }
 
     const response = await this.#send(transport, request)

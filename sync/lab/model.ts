@@ -153,9 +153,11 @@ export class ReferenceModel {
 
   /** Refusals the answer to `request` must carry (stored ones on replay). */
   #expectedRefusals(request: SyncRequest): string {
-    const first = request.mutations[0]?.id
-    const last = request.mutations.at(-1)?.id
-    if (first === undefined || last === undefined) return ''
+    // A push hears of its own ids; a round that pushes nothing, of every id
+    // above what the client says it saw acknowledged.
+    const first =
+      request.mutations[0]?.id ?? (request.acknowledged ?? Infinity) + 1
+    const last = request.mutations.at(-1)?.id ?? Infinity
     // The server forgets refusals two pushes' worth of ids behind.
     const kept = this.lastApplied(request.clientId) - 2 * MAX_MUTATIONS_PER_PUSH
     return [...(this.#refusals.get(request.clientId) ?? [])]

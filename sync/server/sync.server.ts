@@ -355,21 +355,22 @@ async function storedRefusals(
   tx: Database,
   request: SyncRequest,
 ): Promise<Refusal[]> {
-  if (request.mutations.length === 0) return []
+  const { mutations, acknowledged } = request
+  // A push hears of its own; a round that pushes nothing, of those above
+  // what the client saw acknowledged (an answer it lost had them).
+  const range =
+    mutations.length > 0
+      ? between(syncRefusals.mutationId, mutations[0]!.id, mutations.at(-1)!.id)
+      : acknowledged === undefined
+        ? null
+        : gt(syncRefusals.mutationId, acknowledged)
+  if (range === null) return []
   const rows = await tx
     .select()
     .from(syncRefusals)
-    .where(
-      and(
-        eq(syncRefusals.clientId, request.clientId),
-        between(
-          syncRefusals.mutationId,
-          request.mutations[0]!.id,
-          request.mutations.at(-1)!.id,
-        ),
-      ),
-    )
+    .where(and(eq(syncRefusals.clientId, request.clientId), range))
     .orderBy(asc(syncRefusals.mutationId))
+    .limit(2 * MAX_MUTATIONS_PER_PUSH)
   return rows.map((row) => ({
     id: row.mutationId,
     code: row.code,

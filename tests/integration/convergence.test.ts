@@ -149,34 +149,27 @@ describeEachEngine('convergence of random schedules', (context, engine) => {
     expect(totals.offline).toBeGreaterThan(0)
   }, 480_000)
 
-  // TODO(#3): the server returns stored refusals only for the ids a request
-  // carries. When the answer to a client's first push is lost, its next
-  // round is a pull-only confirmation (ADR 006) that acknowledges the push
-  // without its refusals, so onRefused never hears of them (the local effect
-  // is still rolled back). This fails while the gap is there: make it an
-  // `it` once the protocol can replay refusals to a pull.
-  it.fails(
-    'tells a client of a refusal whose first push lost its answer',
-    async () => {
-      const report = await runLab({
-        target: createInProcessTarget(context().database.db),
-        replicas: 'memory',
-        initialAvatars: 3,
-        schedule: {
-          clients: 2,
-          steps: [
-            { kind: 'edit', client: 0, mutation: 'deleteAvatar', pick: 0 },
-            { kind: 'sync', client: 0, fault: 'none' },
-            // B never pushed before; it renames the avatar A deleted.
-            { kind: 'edit', client: 1, mutation: 'renameAvatar', pick: 0 },
-            { kind: 'sync', client: 1, fault: 'lose' },
-            { kind: 'sync', client: 1, fault: 'none' },
-          ],
-        },
-      })
+  // The answer to a client's first push is lost; its next round is a
+  // pull-only confirmation (ADR 006), which must still bring the refusals.
+  it('tells a client of a refusal whose first push lost its answer', async () => {
+    const report = await runLab({
+      target: createInProcessTarget(context().database.db),
+      replicas: 'memory',
+      initialAvatars: 3,
+      schedule: {
+        clients: 2,
+        steps: [
+          { kind: 'edit', client: 0, mutation: 'deleteAvatar', pick: 0 },
+          { kind: 'sync', client: 0, fault: 'none' },
+          // B never pushed before; it renames the avatar A deleted.
+          { kind: 'edit', client: 1, mutation: 'renameAvatar', pick: 0 },
+          { kind: 'sync', client: 1, fault: 'lose' },
+          { kind: 'sync', client: 1, fault: 'none' },
+        ],
+      },
+    })
 
-      expect(report.passed).toBe(true)
-      expect(report.refusals).toEqual({ 'avatar/deleted': 1 })
-    },
-  )
+    expect(report.passed).toBe(true)
+    expect(report.refusals).toEqual({ 'avatar/deleted': 1 })
+  })
 })
