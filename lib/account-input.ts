@@ -26,6 +26,10 @@ const email = z
  */
 const NOT_IN_NAMES = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u
 
+/** A character that shows: not a space, a format character (zero-width
+ * spaces and joiners) nor one of the blank fillers some scripts have. */
+const VISIBLE = /[^\p{Z}\p{Cf}\s\u115F\u1160\u3164\uFFA0]/u
+
 export const signUpInput = z.strictObject({
   name: z
     .string({ error: 'enter a name' })
@@ -38,6 +42,10 @@ export const signUpInput = z.strictObject({
     .max(NAME_MAX, `a name has at most ${NAME_MAX} characters`)
     .refine((value) => !NOT_IN_NAMES.test(value), {
       message: 'a name cannot hold control or text-direction characters',
+      abort: true,
+    })
+    .refine((value) => VISIBLE.test(value), {
+      message: 'a name needs at least one visible character',
     }),
   email,
   password: z

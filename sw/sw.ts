@@ -102,18 +102,43 @@ async function fallbackFor(url: URL): Promise<Response> {
  * dropped, and the page fetched again. Page renders change nothing on the
  * server, so the second request is harmless.
  */
-async function navigateAfterSignOut(options: RouteHandlerCallbackOptions) {
+async function navigateAfterSignOut(
+  options: RouteHandlerCallbackOptions,
+  fallback: (url: URL) => Promise<Response> = fallbackFor,
+) {
   const event = options.event as FetchEvent
   await event.preloadResponse?.catch(() => undefined)
   if (!(await finishPendingSignOut(self.location.origin))) {
-    return fallbackFor(options.url)
+    return fallback(options.url)
   }
   try {
     // A navigation request takes no init: the browser would refuse it.
     return await fetch(options.request)
   } catch {
-    return fallbackFor(options.url)
+    return fallback(options.url)
   }
+}
+
+/** A route handler opened as a page: the network, unless a sign-out waits. */
+async function navigateToRoute(options: RouteHandlerCallbackOptions) {
+  if (await signOutPending()) {
+    return navigateAfterSignOut(options, async () => signOutStillPending())
+  }
+  return network.handle(options)
+}
+
+/** What a route handler opened as a page gets while a sign-out waits. */
+function signOutStillPending(): Response {
+  return Response.json(
+    {
+      error: {
+        code: 'auth/sign-out-pending',
+        message:
+          'this browser signed out; Rollcall finishes once it can reach the server',
+      },
+    },
+    { status: 503, headers: { 'Cache-Control': 'no-store' } },
+  )
 }
 
 const pgliteAssets = new CacheFirst({
@@ -140,7 +165,7 @@ serwist.registerCapture(
 )
 serwist.registerCapture(
   ({ request, url }) => kindOf(request, url) === 'api-navigation',
-  network,
+  navigateToRoute,
 )
 serwist.registerCapture(
   ({ request, url }) => kindOf(request, url) === 'pglite-asset',

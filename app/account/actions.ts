@@ -69,7 +69,7 @@ async function signInWith(
   } catch (error) {
     if (error instanceof SignInRefused && error.code === 'auth/rate-limited') {
       return refused(error.code, values, {
-        formError: `Too many sign-in attempts: ${error.detail}.`,
+        formError: `${capitalize(error.detail)}.`,
       })
     }
     // The guest's roster could not move into the account (ADR 012): the

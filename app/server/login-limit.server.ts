@@ -85,7 +85,7 @@ export async function countAttempt(
     )
     throw new AppError(
       'auth/rate-limited',
-      `too many attempts; try again in ${minutes(retryAfter)}`,
+      `too many sign-in attempts; try again in ${minutes(retryAfter)}`,
       { status: 429 },
     )
   }

@@ -193,7 +193,7 @@ describe('accounts in the browser', () => {
       hasText: 'Too many sign-in attempts',
     })
     await expect(limited.textContent({ timeout: 30_000 })).resolves.toMatch(
-      /^Too many sign-in attempts: too many attempts; try again in \d+ minutes?\.$/,
+      /^Too many sign-in attempts; try again in \d+ minutes?\.$/,
     )
     const viewer = await (
       await context.request.get(`${server.url}/api/viewer`)

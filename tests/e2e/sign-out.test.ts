@@ -347,6 +347,12 @@ describe('signing out offline', () => {
       const response = await third.goto(`${server.url}/`)
       expect(response?.fromServiceWorker()).toBe(true)
       await showsSignedOut(third)
+      // A route opened as a page gets nothing of the account either.
+      const api = await third.goto(`${server.url}/api/avatars`)
+      expect(api?.status()).toBe(503)
+      const refusal = await api!.text()
+      expect(refusal).toContain('auth/sign-out-pending')
+      expect(refusal).not.toContain('Private heron')
       await third.close()
       await other.close()
 
@@ -378,10 +384,13 @@ describe('signing out offline', () => {
       await showsSignedOut(page)
       await Promise.all([page.close(), other.close()])
 
-      // Online again with no tab open: the next visit's very first HTML
-      // already belongs to a new guest.
+      // Online again with no tab open: the next visit, even one that opens
+      // a route as a page, already belongs to a new guest.
       await context.setOffline(false)
       const next = await context.newPage()
+      const api = await next.goto(`${server.url}/api/avatars`)
+      expect(api?.status()).toBe(200)
+      expect(await api!.json()).toEqual({ avatars: [] })
       const response = await next.goto(`${server.url}/`)
       expect(response?.status()).toBe(200)
       const html = await response!.text()

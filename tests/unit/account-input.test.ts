@@ -37,6 +37,15 @@ describe('sign-up input', () => {
     )
   })
 
+  it.each([
+    ['zero-width spaces', '\u200B\u200B\u200B'],
+    ['a joiner and a word joiner', '\u200D\u2060'],
+    ['a Hangul filler', '\u3164'],
+    ['spaces around a zero-width space', ' \u200B '],
+  ])('refuses a name of only %s', (_, name) => {
+    expect(nameError(name)).toBe('a name needs at least one visible character')
+  })
+
   it('refuses a name with a lone surrogate', () => {
     expect(nameError('a\uD800b')).toBe('a name must be well-formed text')
   })
