@@ -90,10 +90,14 @@ export function SignOutGuard({ children }: { children: ReactNode }) {
       trying = true
       try {
         await wiped
-        const guest = await finishPendingSignOut(window.location.origin)
-        if (!guest || stopped) return
-        log.info('the server ended the session; starting as a new guest')
-        announceViewerChange(guest.spaceId)
+        // Another tab (or the service worker) may have finished it already.
+        if (await signOutPending()) {
+          const guest = await finishPendingSignOut(window.location.origin)
+          if (!guest || stopped) return
+          log.info('the server ended the session; starting as a new guest')
+          announceViewerChange(guest.spaceId)
+        }
+        if (stopped) return
         stopped = true
         // eslint-disable-next-line @next/next/no-location-assign-relative-destination
         window.location.assign('/')
@@ -103,11 +107,17 @@ export function SignOutGuard({ children }: { children: ReactNode }) {
     }
     void attempt()
     const onOnline = () => void attempt()
+    const channel =
+      typeof BroadcastChannel === 'undefined'
+        ? null
+        : new BroadcastChannel(IDENTITY_CHANNEL)
+    channel?.addEventListener('message', onOnline)
     window.addEventListener('online', onOnline)
     window.addEventListener('focus', onOnline)
     const timer = setInterval(onOnline, RETRY_MS)
     return () => {
       stopped = true
+      channel?.close()
       window.removeEventListener('online', onOnline)
       window.removeEventListener('focus', onOnline)
       clearInterval(timer)
