@@ -151,15 +151,19 @@ async function oauthUser(
   }
 }
 
-function guestClaims(token: string | undefined) {
-  return getSecrets().then((secrets) => verifyGuestToken(secrets, token))
+/** The request's guest cookie: its jar, its policy and what it says. */
+async function readGuestCookie() {
+  const env = getEnv()
+  const policy = guestCookiePolicy(env.APP_URL, env.GUEST_TOKEN_TTL_SECONDS)
+  const jar = await cookies()
+  const token = jar.get(policy.name)?.value
+  const claims = await verifyGuestToken(await getSecrets(), token)
+  return { jar, policy, claims }
 }
 
 /** The guest the request's cookie names, or null without a valid one. */
 export async function currentGuestId(): Promise<string | null> {
-  const env = getEnv()
-  const policy = guestCookiePolicy(env.APP_URL, env.GUEST_TOKEN_TTL_SECONDS)
-  const claims = await guestClaims((await cookies()).get(policy.name)?.value)
+  const { claims } = await readGuestCookie()
   return claims?.guestId ?? null
 }
 
@@ -172,10 +176,7 @@ export async function currentGuestId(): Promise<string | null> {
  * on the next request, and the old one now names an empty, dead space.
  */
 export async function mergeGuestOnSignIn(user: AccountUser): Promise<void> {
-  const env = getEnv()
-  const policy = guestCookiePolicy(env.APP_URL, env.GUEST_TOKEN_TTL_SECONDS)
-  const jar = await cookies()
-  const claims = await guestClaims(jar.get(policy.name)?.value)
+  const { jar, policy, claims } = await readGuestCookie()
   if (!claims) return
 
   let result

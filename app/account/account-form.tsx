@@ -50,7 +50,7 @@ export function AccountForm({
       // (the network failed) goes right after the sign-in, still from the
       // guest's replica, which takes the account's space with its queue
       // (its client id then binds to the account, or already was rebound).
-      await replica.deliver().catch(() => false)
+      await replica.flush().catch(() => 0)
       const action = mode === 'sign-in' ? signInAction : signUpAction
       const answer = await action(previous, form)
       if (answer.status === 'signed-in' && answer.merged) {

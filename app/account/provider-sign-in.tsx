@@ -43,8 +43,8 @@ function ProviderForm({ provider }: { provider: OAuthChoice }) {
     delivering.current = true
     const form = event.currentTarget
     void replica
-      .deliver()
-      .catch(() => false)
+      .flush()
+      .catch(() => 0)
       .then(() => {
         delivering.current = false
         delivered.current = true

@@ -29,12 +29,6 @@ export interface ReplicaContextValue {
   refusals: RefusalRecord[]
   dismissRefusals(): void
   /**
-   * Delivers what the replica holds to the server now, before an identity
-   * change (sign-in). Resolves with whether nothing is left pending; true
-   * at once without a replica (writes then go straight to the server).
-   */
-  deliver(): Promise<boolean>
-  /**
    * After a sign-in that merged the guest space `from` into `into` (ADR
    * 012): the replica of `from` carries its queue into `into` and delivers
    * it. Resolves with whether nothing is left pending; a replica of another
@@ -46,8 +40,10 @@ export interface ReplicaContextValue {
   /** Pauses or resumes the network side (the inspector's switch). */
   setPaused(paused: boolean): void
   /**
-   * Tries to put every pending change on the server now; resolves with how
-   * many are still not there (0 when all were delivered).
+   * Tries to put every pending change on the server now (before an identity
+   * change: sign-in, sign-out); resolves with how many are still not there
+   * (0 when all were delivered). Before the replica is ready, waits for the
+   * writes sent straight to the server.
    */
   flush(): Promise<number>
   /** The replica's outbox and state, or null without a replica. */

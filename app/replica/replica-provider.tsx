@@ -172,12 +172,6 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
   )
   const dismissRefusals = useCallback(() => setDismissedAt(Date.now()), [])
   const requestSync = useCallback(() => handleRef.current?.requestSync(), [])
-  const deliver = useCallback(async () => {
-    const handle = handleRef.current
-    if (!handle || (await handle.pendingCount()) === 0) return true
-    const synced = await handle.freshRound()
-    return synced && (await handle.pendingCount()) === 0
-  }, [])
   const adoptMergedSpace = useCallback(async (from: string, into: string) => {
     const handle = handleRef.current
     if (!handle || replicaSpace.current !== from) return true
@@ -208,7 +202,6 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       activity,
       refusals,
       dismissRefusals,
-      deliver,
       adoptMergedSpace,
       requestSync,
       setPaused,
@@ -222,7 +215,6 @@ export function ReplicaProvider({ children }: { children: ReactNode }) {
       activity,
       refusals,
       dismissRefusals,
-      deliver,
       adoptMergedSpace,
       requestSync,
       setPaused,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { newEmail, PASSWORD, SESSION_COOKIE } from './support/accounts'
 import { launchBrowser, watchErrors } from './support/browser'
 import {
   addAvatar,
@@ -21,8 +22,6 @@ import { apiAs, guestToken } from './support/roster-page'
 import { type RunningServer, startServer } from './support/server'
 
 const SECRET = 'e2e-merge-secret-'.padEnd(48, 'g')
-const SESSION_COOKIE = '__Secure-authjs.session-token'
-const PASSWORD = 'correct horse battery'
 
 let server: RunningServer
 let browser: Browser
@@ -38,12 +37,6 @@ afterAll(async () => {
   await browser?.close()
   await server?.stop()
 })
-
-let counter = 0
-function newEmail(): string {
-  counter += 1
-  return `merge-${Date.now()}-${counter}@example.com`
-}
 
 /** Follows the page's own link to the form (no reload), then submits it. */
 async function submitAccountForm(
@@ -69,7 +62,7 @@ describe('the guest-to-account upgrade in the browser', () => {
     const page = await guestWithRoster(first, server, ['Ada', 'Bo'])
     const errors = watchErrors(page)
     const oldGuest = await guestToken(page, server.url)
-    const email = newEmail()
+    const email = newEmail('merge')
 
     await submitAccountForm(page, 'Sign up', email)
 
@@ -125,7 +118,7 @@ describe('changes queued by the guest when signing in', () => {
     await waitForAvatar(page, 'Queued')
     await waitForPending(page, 1)
 
-    await submitAccountForm(page, 'Sign up', newEmail())
+    await submitAccountForm(page, 'Sign up', newEmail('merge'))
 
     await page.unroute(`${server.url}/api/sync`)
     await eventuallyOnServer(context, server, (avatars) =>
@@ -160,7 +153,7 @@ describe('changes queued by the guest when signing in', () => {
     await waitForAvatar(page, 'Nor this')
     await waitForPending(page, 2)
 
-    await submitAccountForm(page, 'Sign up', newEmail())
+    await submitAccountForm(page, 'Sign up', newEmail('merge'))
 
     await eventuallyOnServer(context, server, (avatars) =>
       expect(avatars.map((avatar) => avatar.name).sort()).toEqual([
@@ -184,7 +177,7 @@ describe('hostile requests around accounts', () => {
   async function newUser() {
     const context = await browser.newContext()
     const page = await context.newPage()
-    const email = newEmail()
+    const email = newEmail('merge')
     await page.goto(`${server.url}/sign-up`)
     await page.getByLabel('Name').fill('Mallory')
     await page.getByLabel('Email').fill(email)
@@ -290,7 +283,7 @@ describe('hostile requests around accounts', () => {
    */
   async function capturedSubmission(
     pathname: '/sign-up' | '/sign-in',
-    email = newEmail(),
+    email = newEmail('merge'),
   ) {
     const context = await browser.newContext()
     const page = await context.newPage()

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { openDatabase } from '@/db/connect.server'
 import { linkedAccounts, users } from '@/db/schema'
+import { PASSWORD, SESSION_COOKIE } from './support/accounts'
 import { launchBrowser, watchErrors } from './support/browser'
 import {
   type GitHubUser,
@@ -23,8 +24,6 @@ import { guestToken, seedRoster, waitForHydration } from './support/roster-page'
 import { type RunningServer, startServer } from './support/server'
 
 const SECRET = 'e2e-oauth-secret-'.padEnd(48, 'o')
-const SESSION_COOKIE = '__Secure-authjs.session-token'
-const PASSWORD = 'correct horse battery'
 
 let github: MockGitHub
 let server: RunningServer

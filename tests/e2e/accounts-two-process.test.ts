@@ -2,14 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { signUp } from '@/app/server/accounts.server'
 import { openDatabase } from '@/db/connect.server'
+import { PASSWORD, SESSION_COOKIE } from './support/accounts'
 import { createPostgresDatabase, postgresUrl } from '../support/databases'
 import { type RunningServer, startServer } from './support/server'
 
 const SECRET = 'e2e-accounts-two-process-'.padEnd(48, 't')
-const SESSION_COOKIE = '__Secure-authjs.session-token'
 const PER_ACCOUNT = 4
 const EMAIL = 'shared@example.com'
-const PASSWORD = 'correct horse battery'
 
 /** One sign-in through Auth.js's own endpoint, as a browser form would. */
 async function signInAt(

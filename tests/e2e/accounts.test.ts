@@ -1,13 +1,13 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { newEmail, SESSION_COOKIE } from './support/accounts'
 import { launchBrowser, watchErrors } from './support/browser'
 import { unexpected } from './support/replica'
 import { GUEST_COOKIE } from './support/roster-page'
 import { type RunningServer, startServer } from './support/server'
 
 const SECRET = 'e2e-accounts-secret-'.padEnd(48, 'a')
-const SESSION_COOKIE = '__Secure-authjs.session-token'
 const PER_ACCOUNT = 3
 const GENERIC = 'That email and password do not match.'
 
@@ -28,12 +28,6 @@ afterAll(async () => {
   await browser?.close()
   await server?.stop()
 })
-
-let counter = 0
-function newEmail(): string {
-  counter += 1
-  return `person-${Date.now()}-${counter}@example.com`
-}
 
 async function signUpThroughForm(
   page: Page,
@@ -63,7 +57,7 @@ describe('accounts in the browser', () => {
     const context = await browser.newContext()
     const page = await context.newPage()
     const errors = watchErrors(page)
-    const email = newEmail()
+    const email = newEmail('person')
 
     await signUpThroughForm(
       page,
@@ -146,14 +140,14 @@ describe('accounts in the browser', () => {
   it('answers a wrong password and an unknown email with the same message', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
-    const email = newEmail()
+    const email = newEmail('person')
     await signUpThroughForm(page, 'Grace', email, 'correct horse battery')
     await page.waitForURL(`${server.url}/`, { timeout: 30_000 })
     await context.clearCookies()
 
     for (const [tried, password] of [
       [email, 'wrong password'],
-      [newEmail(), 'correct horse battery'],
+      [newEmail('person'), 'correct horse battery'],
     ] as const) {
       await page.goto(`${server.url}/sign-in`)
       await signInThroughForm(page, tried, password)
@@ -175,7 +169,7 @@ describe('accounts in the browser', () => {
   it('limits many wrong passwords, then says so clearly, even for the right one', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
-    const email = newEmail()
+    const email = newEmail('person')
     await signUpThroughForm(page, 'Linus', email, 'correct horse battery')
     await page.waitForURL(`${server.url}/`, { timeout: 30_000 })
     await context.clearCookies()

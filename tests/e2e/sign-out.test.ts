@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { newEmail, PASSWORD, SESSION_COOKIE } from './support/accounts'
 import { launchBrowser, watchErrors } from './support/browser'
 import { waitForWorker } from './support/pwa'
 import {
@@ -17,8 +18,6 @@ import {
 import { type RunningServer, startServer } from './support/server'
 
 const SECRET = 'e2e-sign-out-secret-'.padEnd(48, 'b')
-const SESSION_COOKIE = '__Secure-authjs.session-token'
-const PASSWORD = 'correct horse battery'
 const LONG = 120_000
 // Sync requests a test blocks on purpose fail loudly in the console.
 const BLOCKED = [/api\/sync/, /Failed to fetch/, /ERR_INTERNET_DISCONNECTED/]
@@ -38,12 +37,6 @@ afterAll(async () => {
   await server?.stop()
 })
 
-let counter = 0
-function newEmail(): string {
-  counter += 1
-  return `leaver-${Date.now()}-${counter}@example.com`
-}
-
 type ViewerBody = { kind: string; spaceId: string; label: string }
 
 async function viewerOf(page: Page): Promise<ViewerBody> {
@@ -51,7 +44,7 @@ async function viewerOf(page: Page): Promise<ViewerBody> {
   return (await response.json()) as ViewerBody
 }
 
-async function signUp(page: Page, name: string, email = newEmail()) {
+async function signUp(page: Page, name: string, email = newEmail('leaver')) {
   await page.goto(`${server.url}/sign-up`)
   await page.getByLabel('Name').fill(name)
   await page.getByLabel('Email').fill(email)
